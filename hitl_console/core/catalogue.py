@@ -1,0 +1,60 @@
+"""The intent catalogue of the simulated online shop (``scenarios/catalogue.toml``)."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError
+
+from hitl_console.errors import InputError
+from hitl_console.signals.routing import IntentRouter, Route
+
+DEFAULT_CATALOGUE = Path(__file__).resolve().parents[2] / "scenarios" / "catalogue.toml"
+
+
+class Intent(BaseModel):
+    """One thing customers ask about."""
+
+    id: str
+    title: str
+    eligible: bool = Field(description="Whether the AI may handle it at all.")
+    reason: str = Field(default="", description="Why it is not AI-eligible (shown in the queue).")
+    keywords: list[str] = Field(default_factory=list, description="Words that route a chat here.")
+    examples: list[str] = Field(min_length=1, description="Customer phrasings of a first message.")
+    answer: str = Field(description="The knowledge-base answer the AI gives.")
+    ai_success: float = Field(default=0.7, ge=0, le=1, description="Chance the AI answer solves it (simulation).")
+    followups: list[str] = Field(default_factory=list, description="What a customer says when not yet helped.")
+    human_fix: list[str] = Field(default_factory=list, description="What a human says to solve it.")
+
+
+class Catalogue(BaseModel):
+    intents: list[Intent] = Field(min_length=1)
+
+    @cached_property
+    def by_id(self) -> dict[str, Intent]:
+        return {i.id: i for i in self.intents}
+
+    @cached_property
+    def router(self) -> IntentRouter:
+        return IntentRouter((ex, i.id) for i in self.intents for ex in [*i.examples, " ".join(i.keywords)])
+
+    def match(self, text: str) -> Route:
+        return self.router.route(text)
+
+
+def load_catalogue(path: Path | None = None) -> Catalogue:
+    p = path or DEFAULT_CATALOGUE
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise InputError(f"cannot read intent catalogue {p}: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"intent catalogue {p}: {e}") from None
+    try:
+        return Catalogue.model_validate({"intents": raw.get("intent", [])})
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise InputError(f"intent catalogue {p}: {where}: {err['msg']}") from None
