@@ -31,6 +31,10 @@ class Intent(BaseModel):
 
 class Catalogue(BaseModel):
     intents: list[Intent] = Field(min_length=1)
+    blocked_keywords: list[str] = Field(
+        default_factory=lambda: ["lawyer", "lawsuit", "police", "chargeback", "court"],
+        description="Words that send a chat straight to a human, whatever its intent.",
+    )
 
     @cached_property
     def by_id(self) -> dict[str, Intent]:
@@ -53,7 +57,10 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"intent catalogue {p}: {e}") from None
     try:
-        return Catalogue.model_validate({"intents": raw.get("intent", [])})
+        data: dict[str, object] = {"intents": raw.get("intent", [])}
+        if "blocked_keywords" in raw:
+            data["blocked_keywords"] = raw["blocked_keywords"]
+        return Catalogue.model_validate(data)
     except ValidationError as e:
         err = e.errors()[0]
         where = ".".join(str(x) for x in err["loc"])

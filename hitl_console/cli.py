@@ -1,0 +1,75 @@
+"""The ``hitl-console`` entry point. Commands live in their own modules and are registered here."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from hitl_console import __version__
+from hitl_console.errors import HitlError
+
+# (module, attribute) of each subcommand, imported lazily so that the CLI starts fast.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "simulate": ("hitl_console.simulate_cmd", "simulate"),
+    "config": ("hitl_console.config_cmd", "config"),
+    "signals": ("hitl_console.signals_cli", "signals"),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS:
+            module, attr = COMMANDS[cmd_name]
+            cmd = getattr(importlib.import_module(module), attr)
+            assert isinstance(cmd, click.Command)
+            return cmd
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True)
+@click.version_option(__version__, prog_name="hitl-console")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Supervise many AI-handled customer-service chats and step in when it matters.
+
+    With no command, opens the live floor on the built-in simulated contact centre.
+    """
+    if ctx.invoked_subcommand is None:
+        run = cli.get_command(ctx, "run")
+        if run is None:
+            sim = cli.get_command(ctx, "simulate")
+            assert sim is not None
+            ctx.invoke(sim)
+        else:
+            ctx.invoke(run)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; user errors end as one line on stderr with exit status 2, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="hitl-console", standalone_mode=False)
+    except HitlError as e:
+        click.echo(f"hitl-console: error: {e}", err=True)
+        sys.exit(e.exit_code)
+    except click.exceptions.NoArgsIsHelpError as e:
+        click.echo(e.ctx.get_help() if e.ctx else str(e))
+        sys.exit(2)
+    except click.UsageError as e:
+        where = f" ({e.ctx.command_path})" if e.ctx else ""
+        click.echo(f"hitl-console: error{where}: {e.format_message()}", err=True)
+        sys.exit(2)
+    except click.ClickException as e:
+        click.echo(f"hitl-console: error: {e.format_message()}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("hitl-console: aborted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)

@@ -1,0 +1,95 @@
+"""Settings, read from a TOML file (``--config``) and validated by pydantic. Every field is documented;
+``hitl-console config`` prints the defaults as TOML."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hitl_console.errors import ConfigError
+
+
+class Thresholds(BaseModel):
+    """When a trigger fires and when a chat is flagged as a proactive candidate."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    confidence: float = Field(0.45, ge=0, le=1, description="An AI reply below this confidence fires `technical`.")
+    frustration: float = Field(
+        0.7, ge=0, le=1, description="A chat frustration level at or above this fires `emotional`."
+    )
+    risk_warning: float = Field(
+        0.5, ge=0, le=1, description="Escalation risk at or above this marks a chat as a proactive candidate."
+    )
+
+
+class FloorSettings(BaseModel):
+    """The supervisor's console."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    takeover_cap: int = Field(3, ge=1, description="Open takeovers per supervisor above which the console warns.")
+    bell: bool = Field(True, description="Ring the terminal bell on a new escalation.")
+    tick_hz: float = Field(10.0, gt=0, le=60, description="Redraws of the floor per second.")
+
+
+class SimulationSettings(BaseModel):
+    """The built-in simulated contact centre."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    live_chats: int = Field(30, ge=1, description="Target number of live chats the arrival process keeps.")
+    ineligible_share: float = Field(0.1, ge=0, le=1, description="Share of arriving chats with an ineligible intent.")
+    wants_human_share: float = Field(0.08, ge=0, le=1, description="Share of customers who want a human from the start.")
+    patience_s: float = Field(240.0, gt=0, description="Mean patience of a waiting customer, in seconds.")
+    ai_reply_s: float = Field(3.0, gt=0, description="Mean delay of an AI reply, in seconds.")
+    customer_think_s: float = Field(12.0, gt=0, description="Mean time a customer takes to answer, in seconds.")
+    human_reaction_s: float = Field(20.0, gt=0, description="Mean delay of a simulated supervisor before taking a chat.")
+    human_reply_s: float = Field(25.0, gt=0, description="Mean time a simulated supervisor takes to reply.")
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    floor: FloorSettings = Field(default_factory=FloorSettings)
+    simulation: SimulationSettings = Field(default_factory=SimulationSettings)
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read settings from a TOML file; ``None`` gives the defaults. Errors name the file and the field."""
+    if path is None:
+        return Settings()
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path}: not found") from None
+    except OSError as e:
+        raise ConfigError(f"config file {path}: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"config file {path}: {e}") from None
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise ConfigError(f"config file {path}: {where}: {err['msg']}") from None
+
+
+def defaults_toml() -> str:
+    """The default settings as a commented TOML document."""
+    lines: list[str] = []
+    s = Settings()
+    for section, model in (("thresholds", s.thresholds), ("floor", s.floor), ("simulation", s.simulation)):
+        lines.append(f"[{section}]")
+        for name, field in type(model).model_fields.items():
+            value = getattr(model, name)
+            lit = str(value).lower() if isinstance(value, bool) else repr(value)
+            lines.append(f"# {field.description}")
+            lines.append(f"{name} = {lit}")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,82 @@
+"""Policy: routing of new chats and the triggers that escalate a chat to a human."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hitl_console.config import Thresholds
+from hitl_console.core.catalogue import Catalogue
+from hitl_console.core.models import Trigger
+
+_HUMAN_REQUEST = re.compile(
+    r"\b(?:(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|some)?(?:real\s+|actual\s+|live\s+)?"
+    r"(?:human|person|one|body|agent|representative|manager|supervisor|staff)"
+    r"|(?:real|actual|live)\s+(?:human|person|agent)"
+    r"|human\s+(?:agent|being|please|now)"
+    r"|transfer\s+me|connect\s+me\s+(?:to|with)"
+    r"|(?:get|give)\s+me\s+(?:a\s+)?(?:human|person|manager|supervisor)"
+    r"|want\s+(?:a\s+)?(?:human|person|manager)"
+    r"|representative|operator)\b",
+    re.IGNORECASE,
+)
+# Chinese requests for a human agent (the seed platform is Chinese).
+_HUMAN_REQUEST_ZH = re.compile(r"转人工|人工客服|找人工|真人")
+
+
+def asks_for_human(text: str) -> bool:
+    """Whether a customer message asks for a human."""
+    return bool(_HUMAN_REQUEST.search(text) or _HUMAN_REQUEST_ZH.search(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    eligible: bool
+    intent: str | None
+    score: float
+    reason: str
+
+
+def route(catalogue: Catalogue, text: str, intent: str | None = None, min_score: float = 0.2) -> Routing:
+    """Decide whether a new chat may go to the AI: from its intent (given or matched) and keywords."""
+    if intent is None:
+        r = catalogue.match(text)
+        intent, score = r.intent, r.score
+    else:
+        score = 1.0
+    spec = catalogue.by_id.get(intent) if intent else None
+    if spec is None:
+        # Nothing matched well: the AI may still try; a low confidence will escalate it as technical.
+        return Routing(True, intent, score, "no known intent")
+    if not spec.eligible:
+        return Routing(False, spec.id, score, spec.reason or "topic not handled by the AI")
+    for kw in catalogue.blocked_keywords:
+        if kw in text.lower():
+            return Routing(False, spec.id, score, f"keyword: {kw}")
+    if score < min_score:
+        return Routing(True, spec.id, score, "weak match")
+    return Routing(True, spec.id, score, "topic")
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerCheck:
+    trigger: Trigger
+    reason: str
+
+
+def check_customer(text: str, level: float, thresholds: Thresholds) -> TriggerCheck | None:
+    """Triggers a customer message can fire (on a chat the AI is handling)."""
+    if asks_for_human(text):
+        return TriggerCheck(Trigger.CUSTOMER_REQUEST, "customer asked for a human")
+    if level >= thresholds.frustration:
+        return TriggerCheck(Trigger.EMOTIONAL, f"frustration {level:.2f} >= {thresholds.frustration:.2f}")
+    return None
+
+
+def check_ai(confidence: float, needs_human: bool, reason: str | None, thresholds: Thresholds) -> TriggerCheck | None:
+    """Triggers an AI reply can fire."""
+    if needs_human:
+        return TriggerCheck(Trigger.TECHNICAL, reason or "the AI asked for a human")
+    if confidence < thresholds.confidence:
+        return TriggerCheck(Trigger.TECHNICAL, f"AI confidence {confidence:.2f} < {thresholds.confidence:.2f}")
+    return None

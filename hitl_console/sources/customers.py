@@ -1,0 +1,179 @@
+"""Simulated customers: personas, a hidden mood that reacts to what happens, messages written in that
+mood, patience, and a 1-5 rating at the end. Seeded: the same random stream gives the same customers.
+
+The hidden ``anger`` (0..1) is the customer's real state; the floor only sees the text, which is written
+from it (a frustrated customer repeats, capitalises, counts attempts, asks for a human).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from hitl_console.core.catalogue import Intent
+
+FIRST_NAMES = (
+    "Li Wei", "Wang Fang", "Zhang Min", "Chen Jing", "Liu Yang", "Ana Silva", "Tom Becker", "Maria Rossi",
+    "Sam Okafor", "Priya Nair", "Kenji Sato", "Olga Ivanova", "Lucas Martin", "Emma Jones", "Yusuf Kaya",
+    "Mei Lin", "Jonas Berg", "Sofia Lopez", "Ahmed Hassan", "Chloe Dubois", "Ravi Patel", "Nora Field",
+    "Hugo Lind", "Ivy Chan",
+)
+
+_ANNOYED = (
+    "That doesn't really answer my question. {f}",
+    "Hmm, no. {f}",
+    "I already said that. {f}",
+    "{f} Can you actually check?",
+    "Not what I asked. {f}",
+)
+_FRUSTRATED = (
+    "This is the second time I'm asking. {f}",
+    "You keep giving me the same answer! {f}",
+    "Why is this so hard?? {f}",
+    "I have been waiting for days and nothing has happened. {f}",
+    "Seriously, {f} This is getting ridiculous.",
+)
+_ANGRY = (
+    "THIRD TIME: {F}",
+    "This is useless. I want to talk to a real person NOW.",
+    "Unacceptable. {F} Get me a human.",
+    "Are you even reading what I write?! {F}",
+    "Worst service ever. {f} I want a manager.",
+)
+_ASK_HUMAN = (
+    "Can I talk to a human please?",
+    "I'd rather speak to a real person about this.",
+    "Please transfer me to an agent.",
+    "Is there a human I can talk to?",
+)
+_WAITING = (
+    "Hello? Is anyone there?",
+    "Still waiting...",
+    "Hello?? I've been waiting for ages.",
+    "How long do I have to wait for someone?",
+)
+_THANKS = (
+    "Thanks, that solves it.",
+    "Great, thank you!",
+    "Ok perfect, thanks for the help.",
+    "That works, thanks.",
+    "Alright, got it. Thank you.",
+)
+_GRUDGING = (
+    "Fine. Finally.",
+    "Ok. Took long enough.",
+    "Whatever, that works I guess.",
+)
+_HUMAN_NOT_YET = (
+    "Ok, and what happens next?",
+    "So when will that be done?",
+    "Can you confirm that for me?",
+)
+
+
+@dataclass(slots=True)
+class Persona:
+    patience: float  # seconds a customer waits for a human before leaving
+    temper: float  # 0.5..1.6: how fast anger rises
+    verbosity: float  # 0..1: longer messages
+    wants_human: bool = False
+
+
+@dataclass(slots=True)
+class Customer:
+    name: str
+    intent: Intent
+    persona: Persona
+    rng: random.Random
+    order_id: str
+    anger: float = 0.0
+    peak: float = 0.0
+    solved: bool = False
+    attempts: int = 0
+    human_replies: int = 0
+    seen_answers: set[str] = field(default_factory=set)
+
+    # -- mood ------------------------------------------------------------------------------------
+    def _set_anger(self, value: float) -> None:
+        self.anger = min(1.0, max(0.0, value))
+        self.peak = max(self.peak, self.anger)
+
+    def react_to_ai(self, text: str, confidence: float) -> None:
+        """The AI answered: solved with the intent's success chance if the answer is on topic and new."""
+        self.attempts += 1
+        repeated = text in self.seen_answers
+        self.seen_answers.add(text)
+        on_topic = self.intent.answer[:40] in text and confidence >= 0.45
+        chance = self.intent.ai_success * (0.35 if repeated else 1.0) if on_topic else 0.0
+        if self.rng.random() < chance:
+            self.solved = True
+            self._set_anger(self.anger - 0.1)
+            return
+        rise = 0.16 + (0.12 if repeated else 0.0) + (0.08 if not on_topic else 0.0)
+        self._set_anger(self.anger + rise * self.persona.temper * self.rng.uniform(0.7, 1.3))
+
+    def react_to_human(self, text: str) -> None:
+        """A human wrote: calming, and usually solving once the human has the facts."""
+        self.human_replies += 1
+        self._set_anger(self.anger - 0.12 * self.rng.uniform(0.6, 1.4))
+        fix = any(line[:30] in text for line in self.intent.human_fix) or len(text) > 60
+        if fix and self.rng.random() < 0.85 or self.human_replies >= 3:
+            self.solved = True
+
+    def wait(self, seconds: float) -> None:
+        """Waiting for a human makes a customer angrier."""
+        self._set_anger(self.anger + seconds * 0.0025 * self.persona.temper)
+
+    # -- words ------------------------------------------------------------------------------------
+    def first_message(self) -> str:
+        text = self.rng.choice(self.intent.examples)
+        if self.persona.verbosity > 0.7:
+            text = f"Hi, {text[0].lower()}{text[1:]} My order is {self.order_id}."
+        if self.persona.wants_human:
+            text = f"{text} {self.rng.choice(_ASK_HUMAN)}"
+        return text
+
+    def next_message(self) -> str:
+        """What the customer says after an unhelpful answer, written in their current mood."""
+        r = self.rng
+        f = r.choice(self.intent.followups or self.intent.examples)
+        if self.persona.wants_human and self.attempts <= 1:
+            return r.choice(_ASK_HUMAN)
+        if self.anger >= 0.78:
+            if r.random() < 0.5:
+                return r.choice(_ASK_HUMAN[:2]) if r.random() < 0.3 else r.choice(_ANGRY[1:3]).format(f=f, F=f.upper())
+            return r.choice(_ANGRY).format(f=f, F=f.upper())
+        if self.anger >= 0.55:
+            if r.random() < 0.25:
+                return r.choice(_ASK_HUMAN)
+            return r.choice(_FRUSTRATED).format(f=f)
+        if self.anger >= 0.3:
+            return r.choice(_ANNOYED).format(f=f)
+        return f
+
+    def reply_to_human(self) -> str:
+        if self.solved:
+            return self.rng.choice(_GRUDGING if self.anger > 0.6 else _THANKS)
+        return self.rng.choice(_HUMAN_NOT_YET)
+
+    def thanks(self) -> str:
+        return self.rng.choice(_GRUDGING if self.anger > 0.6 else _THANKS)
+
+    def waiting_message(self) -> str:
+        return self.rng.choice(_WAITING)
+
+    # -- the end ----------------------------------------------------------------------------------
+    def rating(self) -> int:
+        """1-5: a solved problem pulls it up; the worst moment and the final mood pull it down."""
+        x = 4.9 - 1.9 * self.peak - 1.2 * self.anger - (1.6 if not self.solved else 0.0)
+        x += self.rng.gauss(0.0, 0.35)
+        return int(min(5, max(1, round(x))))
+
+
+def make_persona(rng: random.Random, patience_mean: float, wants_human_share: float) -> Persona:
+    return Persona(
+        patience=max(30.0, rng.gauss(patience_mean, patience_mean * 0.35)),
+        temper=min(1.6, max(0.5, rng.gauss(1.0, 0.3))),
+        verbosity=rng.random(),
+        wants_human=rng.random() < wants_human_share,
+    )

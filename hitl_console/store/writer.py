@@ -1,0 +1,287 @@
+"""The one writer of the session log: floor events in, batched transactions out.
+
+Events are buffered and written in order; a takeover, a hand-back and a close are committed before the
+floor's command returns (the writer is the floor's first subscriber). A failed write keeps the buffer,
+so nothing already reported is lost, and raises :class:`~hitl_console.errors.StoreError` naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from hitl_console.core.models import Event, EventType
+from hitl_console.errors import StoreError
+from hitl_console.store.schema import EXPECTED_TABLES, SCHEMA_VERSION, migrate
+
+DURABLE = frozenset({EventType.CHAT_ASSIGNED, EventType.CHAT_RELEASED, EventType.CHAT_CLOSED})
+
+_INSERT_EVENT = "INSERT INTO events (session_id, seq, at, type, chat_id, data) VALUES (?, ?, ?, ?, ?, ?)"
+_INSERT_MESSAGE = (
+    "INSERT INTO messages (session_id, chat_id, seq, at, role, author, text, frustration, confidence, risk)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_CHAT = (
+    "INSERT OR REPLACE INTO chats (session_id, chat_id, customer, channel, intent, eligible, route_reason,"
+    " opened_at, status, takeovers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'ai', 0)"
+)
+_ESCALATE_CHAT = (
+    "UPDATE chats SET status = 'escalated', first_trigger = coalesce(first_trigger, ?)"
+    " WHERE session_id = ? AND chat_id = ?"
+)
+_ASSIGN_CHAT = (
+    "UPDATE chats SET status = 'human', takeovers = takeovers + 1 WHERE session_id = ? AND chat_id = ?"
+)
+_RELEASE_CHAT = "UPDATE chats SET status = 'ai' WHERE session_id = ? AND chat_id = ?"
+_CLOSE_CHAT = (
+    "UPDATE chats SET status = 'closed', closed_at = ?, resolved_by = ?, rating = ?, abandoned = ?,"
+    " duration_s = ? WHERE session_id = ? AND chat_id = ?"
+)
+_INSERT_TAKEOVER = (
+    "INSERT INTO takeovers (session_id, takeover_id, chat_id, supervisor, kind, trigger, trigger_at, taken_at,"
+    " wait_s, frustration_at_takeover, confidence_at_takeover, risk_at_takeover, human_messages)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
+)
+_COUNT_HUMAN = (
+    "UPDATE takeovers SET human_messages = human_messages + 1,"
+    " first_reply_at = coalesce(first_reply_at, ?),"
+    " reply_latency_s = coalesce(reply_latency_s, ? - taken_at)"
+    " WHERE session_id = ? AND chat_id = ? AND ended_at IS NULL"
+)
+_END_TAKEOVER = (
+    "UPDATE takeovers SET ended_at = ?, ending = ?, rating = ? WHERE session_id = ? AND takeover_id = ?"
+)
+
+
+def open_db(path: Path, *, create: bool = True) -> sqlite_utils.Database:
+    """Open (and create or migrate) a session log. Errors are one line naming the file."""
+    path = Path(path)
+    if not create and not path.exists():
+        raise StoreError(f"session log {path}: no such file")
+    try:
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=2.0, isolation_level=None, check_same_thread=False)
+        db = sqlite_utils.Database(conn)
+        mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        db.execute("PRAGMA synchronous=NORMAL")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"session log {path}: schema version {version} is newer than this console's")
+        if version == 0 and db.table_names() and not set(EXPECTED_TABLES) <= set(db.table_names()):
+            raise StoreError(f"session log {path}: not a hitl-console log (it has other tables)")
+        if create:
+            migrate(db)
+        elif version == 0:
+            raise StoreError(f"session log {path}: not a hitl-console log")
+        if mode.lower() != "wal" and create:
+            raise StoreError(f"session log {path}: cannot switch to WAL mode")
+        return db
+    except sqlite3.DatabaseError as e:
+        raise StoreError(f"session log {path}: {_explain(e)}") from None
+    except OSError as e:
+        raise StoreError(f"session log {path}: {e.strerror or e}") from None
+
+
+def _explain(e: sqlite3.Error) -> str:
+    msg = str(e)
+    if "locked" in msg or "busy" in msg:
+        return "locked by another process (is another console writing to it?)"
+    if "not a database" in msg or "malformed" in msg:
+        return "not a SQLite database or corrupt"
+    if "readonly" in msg or "unable to open" in msg:
+        return "cannot be written (check the path and its permissions)"
+    return msg
+
+
+class Store:
+    """Subscribe :meth:`on_event` to a floor; call :meth:`flush` on a timer and :meth:`close` at the end."""
+
+    def __init__(self, path: Path, *, batch: int = 2000) -> None:
+        self.path = Path(path)
+        self.db = open_db(self.path)
+        self.batch = batch
+        self.session_id: int | None = None
+        self._ops: list[tuple[str, tuple[Any, ...]]] = []
+        self.rows_written = 0
+
+    # -- sessions ---------------------------------------------------------------------------------
+    def start_session(
+        self,
+        *,
+        source: str,
+        supervisor: str | None = None,
+        agent: str | None = None,
+        seed: int | None = None,
+        config: dict[str, Any] | None = None,
+        started_at: float | None = None,
+    ) -> int:
+        with self._writing():
+            cur = self.db.execute(
+                "INSERT INTO sessions (started_at, source, supervisor, agent, seed, config) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    time.time() if started_at is None else started_at,
+                    source,
+                    supervisor,
+                    agent,
+                    seed,
+                    json.dumps(config or {}, sort_keys=True),
+                ],
+            )
+        self.session_id = int(cur.lastrowid or 0)
+        return self.session_id
+
+    def end_session(self, ended_at: float | None = None) -> None:
+        self.flush()
+        if self.session_id is not None:
+            with self._writing():
+                self.db.execute(
+                    "UPDATE sessions SET ended_at = ? WHERE id = ?",
+                    [time.time() if ended_at is None else ended_at, self.session_id],
+                )
+
+    # -- events -----------------------------------------------------------------------------------
+    def on_event(self, ev: Event) -> None:
+        sid = self.session_id
+        if sid is None:
+            raise StoreError(f"session log {self.path}: no session started")
+        d = ev.data
+        ops = self._ops
+        ops.append((_INSERT_EVENT, (sid, ev.seq, ev.at, ev.type.value, ev.chat_id, json.dumps(d))))
+        t = ev.type
+        if t is EventType.MESSAGE:
+            ops.append(
+                (
+                    _INSERT_MESSAGE,
+                    (
+                        sid,
+                        ev.chat_id,
+                        d["msg_seq"],
+                        ev.at,
+                        d["role"],
+                        d.get("author"),
+                        d["text"],
+                        d.get("frustration"),
+                        d.get("confidence"),
+                        d.get("risk"),
+                    ),
+                )
+            )
+            if d["role"] == "human":
+                ops.append((_COUNT_HUMAN, (ev.at, ev.at, sid, ev.chat_id)))
+        elif t is EventType.CHAT_OPENED:
+            ops.append(
+                (
+                    _INSERT_CHAT,
+                    (
+                        sid,
+                        ev.chat_id,
+                        d.get("customer"),
+                        d.get("channel"),
+                        d.get("intent"),
+                        int(bool(d.get("eligible", True))),
+                        d.get("route_reason"),
+                        ev.at,
+                    ),
+                )
+            )
+        elif t is EventType.CHAT_ESCALATED:
+            ops.append((_ESCALATE_CHAT, (d["trigger"], sid, ev.chat_id)))
+        elif t is EventType.CHAT_ASSIGNED:
+            ops.append((_ASSIGN_CHAT, (sid, ev.chat_id)))
+            ops.append(
+                (
+                    _INSERT_TAKEOVER,
+                    (
+                        sid,
+                        d["takeover_id"],
+                        ev.chat_id,
+                        d["supervisor"],
+                        d["kind"],
+                        d.get("trigger"),
+                        d.get("trigger_at"),
+                        ev.at,
+                        d.get("wait_s"),
+                        d.get("frustration"),
+                        d.get("confidence"),
+                        d.get("risk"),
+                    ),
+                )
+            )
+        elif t is EventType.CHAT_RELEASED:
+            ops.append((_RELEASE_CHAT, (sid, ev.chat_id)))
+            ops.append((_END_TAKEOVER, (ev.at, "handed_back", None, sid, d["takeover_id"])))
+        elif t is EventType.CHAT_CLOSED:
+            ops.append(
+                (
+                    _CLOSE_CHAT,
+                    (
+                        ev.at,
+                        d.get("resolved_by"),
+                        d.get("rating"),
+                        int(bool(d.get("abandoned"))),
+                        d.get("duration_s"),
+                        sid,
+                        ev.chat_id,
+                    ),
+                )
+            )
+            if d.get("takeover_id") is not None:
+                ending = "abandoned" if d.get("abandoned") else "resolved"
+                ops.append((_END_TAKEOVER, (ev.at, ending, d.get("rating"), sid, d["takeover_id"])))
+        if t in DURABLE or len(ops) >= self.batch:
+            self.flush()
+
+    def flush(self) -> int:
+        """Write everything buffered in one transaction. Returns the number of statements written."""
+        ops = self._ops
+        if not ops:
+            return 0
+        with self._writing():
+            conn = self.db.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                i, n = 0, len(ops)
+                while i < n:
+                    sql = ops[i][0]
+                    j = i + 1
+                    while j < n and ops[j][0] is sql:
+                        j += 1
+                    if j - i == 1:
+                        conn.execute(sql, ops[i][1])
+                    else:
+                        conn.executemany(sql, [p for _, p in ops[i:j]])
+                    i = j
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        written = len(ops)
+        self.rows_written += written
+        ops.clear()
+        return written
+
+    @property
+    def pending(self) -> int:
+        return len(self._ops)
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            self.db.conn.close()
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as e:
+            raise StoreError(f"session log {self.path}: {_explain(e)}") from None
