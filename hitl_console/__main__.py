@@ -1,0 +1,3 @@
+from hitl_console.cli import main
+
+main()
