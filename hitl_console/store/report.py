@@ -1,0 +1,329 @@
+"""The paper-style outcome report: one row per handling path, then one row per supervisor.
+
+The handling path of a closed chat is decided by its FIRST takeover: none -> ``ai_only`` (or
+``unattended`` when a trigger fired and nobody came), kind ``proactive`` -> ``proactive``, otherwise
+``after_<trigger>``. Ratings are compared with AI-only chats by Welch's t interval (95%).
+
+Extension: add a function to :data:`SECTIONS`; it gets the connection and the :class:`Scope` and returns a
+:class:`Section` (or ``None`` when its data is not in the log). Sections appear below the tables and under
+``"sections"`` in the JSON form (e.g. agent token usage, rehearsal results).
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import statistics
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from statistics import NormalDist
+from typing import Any
+
+from hitl_console.errors import InputError, StoreError
+from hitl_console.store.queries import explain
+
+REPORT_VERSION = 1
+
+PATHS: dict[str, str] = {
+    "ai_only": "AI only",
+    "after_technical": "human after technical escalation",
+    "after_emotional": "human after emotional escalation",
+    "after_customer_request": "human after customer request",
+    "after_ineligible": "human after ineligible routing",
+    "proactive": "proactive takeover",
+    "unattended": "trigger fired, nobody came",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which part of the log the report covers: chats opened at or after ``since`` in ``session_id``."""
+
+    session_id: int | None = None
+    since: float | None = None
+
+    def chat_where(self, alias: str = "c") -> tuple[str, list[Any]]:
+        parts: list[str] = [f"{alias}.status = 'closed'"]
+        params: list[Any] = []
+        if self.session_id is not None:
+            parts.append(f"{alias}.session_id = ?")
+            params.append(self.session_id)
+        if self.since is not None:
+            parts.append(f"{alias}.opened_at >= ?")
+            params.append(self.since)
+        return " WHERE " + " AND ".join(parts), params
+
+    def takeover_where(self, alias: str = "t") -> tuple[str, list[Any]]:
+        parts: list[str] = []
+        params: list[Any] = []
+        if self.session_id is not None:
+            parts.append(f"{alias}.session_id = ?")
+            params.append(self.session_id)
+        if self.since is not None:
+            parts.append(f"{alias}.taken_at >= ?")
+            params.append(self.since)
+        return (" WHERE " + " AND ".join(parts)) if parts else "", params
+
+
+@dataclass(frozen=True, slots=True)
+class PathRow:
+    path: str
+    label: str
+    chats: int
+    rated: int
+    mean_rating: float | None
+    rating_ci95: tuple[float, float] | None
+    diff_vs_ai_only: float | None
+    diff_ci95: tuple[float, float] | None
+    mean_duration_s: float | None
+    median_wait_s: float | None
+    abandoned_share: float | None
+    takeovers: int
+    human_messages_per_takeover: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisorRow:
+    supervisor: str
+    takeovers: int
+    proactive: int
+    escalation: int
+    median_reply_latency_s: float | None
+    mean_reply_latency_s: float | None
+    human_messages: int
+    held_s: float
+    mean_load: float | None  # chats held at once, on average over the session's active time
+    peak_load: int
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+
+
+@dataclass(slots=True)
+class Report:
+    scope: Scope
+    chats: int
+    paths: list[PathRow]
+    supervisors: list[SupervisorRow]
+    sections: dict[str, Section] = field(default_factory=dict)
+
+    def to_json(self, db: str | None = None) -> dict[str, Any]:
+        """The documented machine form (see the README's report section)."""
+        return {
+            "report": "hitl-console outcomes",
+            "version": REPORT_VERSION,
+            "scope": {"db": db, "session": self.scope.session_id, "since": self.scope.since},
+            "chats": self.chats,
+            "paths": [_plain(asdict(p)) for p in self.paths],
+            "supervisors": [_plain(asdict(s)) for s in self.supervisors],
+            "sections": {k: asdict(s) for k, s in self.sections.items()},
+        }
+
+
+def _plain(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items()}
+
+
+SectionFn = Callable[[sqlite3.Connection, Scope], Section | None]
+SECTIONS: dict[str, SectionFn] = {}
+
+
+# -- statistics -----------------------------------------------------------------------------------
+
+
+def t_quantile(p: float, df: float) -> float:
+    """Student's t quantile (exact for 1 and 2 degrees of freedom, a Cornish-Fisher series beyond)."""
+    if df <= 0:
+        return math.nan
+    if df == 1:
+        return math.tan(math.pi * (p - 0.5))
+    if df == 2:
+        return (2 * p - 1) / math.sqrt(2 * p * (1 - p))
+    z = NormalDist().inv_cdf(p)
+    g1 = (z**3 + z) / 4
+    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
+    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
+    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
+    return z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
+
+
+def mean_ci(xs: list[int]) -> tuple[float | None, tuple[float, float] | None]:
+    """The mean and its 95% t interval (no interval below two values)."""
+    n = len(xs)
+    if n == 0:
+        return None, None
+    m = statistics.fmean(xs)
+    if n < 2:
+        return m, None
+    half = t_quantile(0.975, n - 1) * statistics.stdev(xs, m) / math.sqrt(n)
+    return m, (m - half, m + half)
+
+
+def welch_diff(a: list[int], b: list[int]) -> tuple[float | None, tuple[float, float] | None]:
+    """mean(a) - mean(b) and its 95% Welch interval."""
+    if not a or not b:
+        return None, None
+    ma, mb = statistics.fmean(a), statistics.fmean(b)
+    d = ma - mb
+    if len(a) < 2 or len(b) < 2:
+        return d, None
+    va, vb = statistics.variance(a, ma) / len(a), statistics.variance(b, mb) / len(b)
+    se2 = va + vb
+    if se2 == 0:
+        return d, (d, d)
+    df = se2**2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    half = t_quantile(0.975, df) * math.sqrt(se2)
+    return d, (d - half, d + half)
+
+
+# -- the report -----------------------------------------------------------------------------------
+
+_PER_CHAT = """
+WITH first AS (
+    SELECT session_id, chat_id, min(takeover_id) AS first_id, kind, trigger, wait_s,
+           count(*) AS n_takeovers, sum(human_messages) AS human
+    FROM takeovers {tw} GROUP BY session_id, chat_id
+)
+SELECT f.kind, f.trigger, c.first_trigger, c.rating, c.duration_s, c.abandoned, f.wait_s, f.n_takeovers, f.human
+FROM chats c LEFT JOIN first f ON f.session_id = c.session_id AND f.chat_id = c.chat_id
+{cw}
+"""
+
+
+def chat_path(kind: str | None, trigger: str | None, first_trigger: str | None) -> str:
+    """The handling path of a chat from its first takeover (kind, trigger) and its first trigger."""
+    if kind is None:
+        return "unattended" if first_trigger else "ai_only"
+    if kind == "proactive":
+        return "proactive"
+    return f"after_{trigger}"
+
+
+@dataclass(slots=True)
+class _Acc:
+    chats: int = 0
+    ratings: list[int] = field(default_factory=list)
+    duration: float = 0.0
+    durations: int = 0
+    abandoned: int = 0
+    waits: list[float] = field(default_factory=list)
+    takeovers: int = 0
+    human: int = 0
+
+
+def build_report(conn: sqlite3.Connection, scope: Scope, *, where: str = "log") -> Report:
+    """Compute the outcome report over ``scope``."""
+    try:
+        if scope.session_id is not None:
+            found = conn.execute("SELECT 1 FROM sessions WHERE id = ?", (scope.session_id,)).fetchone()
+            if found is None:
+                raise InputError(f"session log {where}: no session {scope.session_id}")
+        cw, cparams = scope.chat_where()
+        tw = " WHERE session_id = ?" if scope.session_id is not None else ""
+        tparams: list[Any] = [scope.session_id] if scope.session_id is not None else []
+        acc: dict[str, _Acc] = defaultdict(_Acc)
+        for kind, trig, first_trig, rating, dur, abandoned, wait, n_tk, human in conn.execute(
+            _PER_CHAT.format(tw=tw, cw=cw), [*tparams, *cparams]
+        ):
+            a = acc[chat_path(kind, trig, first_trig)]
+            a.chats += 1
+            if rating is not None:
+                a.ratings.append(int(rating))
+            if dur is not None:
+                a.duration += dur
+                a.durations += 1
+            a.abandoned += 1 if abandoned else 0
+            if wait is not None:
+                a.waits.append(float(wait))
+            a.takeovers += n_tk or 0
+            a.human += human or 0
+        supervisors = _supervisors(conn, scope)
+        sections = {}
+        for name, fn in SECTIONS.items():
+            sec = fn(conn, scope)
+            if sec is not None:
+                sections[name] = sec
+    except sqlite3.Error as e:
+        raise StoreError(f"session log {where}: {explain(e)}") from None
+    base = acc["ai_only"].ratings if "ai_only" in acc else []
+    order = list(PATHS) + sorted(p for p in acc if p not in PATHS)
+    rows = [_path_row(p, acc.get(p, _Acc()), base) for p in order]
+    return Report(scope, sum(a.chats for a in acc.values()), rows, supervisors, sections)
+
+
+def _path_row(path: str, a: _Acc, base: list[int]) -> PathRow:
+    mean, ci = mean_ci(a.ratings)
+    diff, dci = (None, None) if path == "ai_only" else welch_diff(a.ratings, base)
+    return PathRow(
+        path=path,
+        label=PATHS.get(path, path.replace("_", " ")),
+        chats=a.chats,
+        rated=len(a.ratings),
+        mean_rating=mean,
+        rating_ci95=ci,
+        diff_vs_ai_only=diff,
+        diff_ci95=dci,
+        mean_duration_s=a.duration / a.durations if a.durations else None,
+        median_wait_s=statistics.median(a.waits) if a.waits else None,
+        abandoned_share=a.abandoned / a.chats if a.chats else None,
+        takeovers=a.takeovers,
+        human_messages_per_takeover=a.human / a.takeovers if a.takeovers else None,
+    )
+
+
+def _supervisors(conn: sqlite3.Connection, scope: Scope) -> list[SupervisorRow]:
+    tw, params = scope.takeover_where()
+    rows = conn.execute(
+        "SELECT t.session_id, t.supervisor, t.kind, t.reply_latency_s, t.human_messages, t.taken_at,"
+        f" coalesce(t.ended_at, s.ended_at, t.taken_at) FROM takeovers t LEFT JOIN sessions s ON s.id = t.session_id{tw}",
+        params,
+    ).fetchall()
+    # the active window of each session: first takeover to last end, across all supervisors
+    window: dict[int, tuple[float, float]] = {}
+    by_sup: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for r in rows:
+        sid, start, end = r[0], r[5], r[6]
+        if start is not None and end is not None:
+            lo, hi = window.get(sid, (start, end))
+            window[sid] = (min(lo, start), max(hi, end))
+        by_sup[r[1] or "?"].append(r)
+    out = []
+    for sup in sorted(by_sup):
+        rs = by_sup[sup]
+        lat = [float(r[3]) for r in rs if r[3] is not None]
+        spans = [(r[0], r[5], r[6]) for r in rs if r[5] is not None and r[6] is not None]
+        held = sum(e - s for _, s, e in spans)
+        active = sum(window[sid][1] - window[sid][0] for sid in {sid for sid, _, _ in spans})
+        out.append(
+            SupervisorRow(
+                supervisor=sup,
+                takeovers=len(rs),
+                proactive=sum(1 for r in rs if r[2] == "proactive"),
+                escalation=sum(1 for r in rs if r[2] == "escalation"),
+                median_reply_latency_s=statistics.median(lat) if lat else None,
+                mean_reply_latency_s=statistics.fmean(lat) if lat else None,
+                human_messages=sum(int(r[4] or 0) for r in rs),
+                held_s=held,
+                mean_load=held / active if active > 0 else None,
+                peak_load=_peak(spans),
+            )
+        )
+    return out
+
+
+def _peak(spans: list[tuple[int, float, float]]) -> int:
+    """The most chats held at once (per session)."""
+    marks = sorted([(sid, s, 1) for sid, s, _ in spans] + [(sid, e, -1) for sid, _, e in spans])
+    peak = cur = 0
+    last_sid: int | None = None
+    for sid, _, step in marks:
+        if sid != last_sid:
+            cur, last_sid = 0, sid
+        cur += step
+        peak = max(peak, cur)
+    return peak
