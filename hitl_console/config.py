@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -50,12 +51,31 @@ class SimulationSettings(BaseModel):
     human_reply_s: float = Field(25.0, gt=0, description="Mean time a simulated supervisor takes to reply.")
 
 
+class AgentSettings(BaseModel):
+    """The AI agent. ``claude`` needs ANTHROPIC_API_KEY in the environment (never in this file)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Literal["rules", "claude"] = Field("rules", description="The AI agent: `rules` (offline) or `claude`.")
+    model: str = Field("claude-sonnet-5", min_length=1, description="The Claude model (when name = claude).")
+    max_tokens: int = Field(1024, ge=64, description="Most tokens Claude may write per call.")
+    timeout_s: float = Field(30.0, gt=0, description="Seconds before one Claude call counts as timed out.")
+    max_attempts: int = Field(3, ge=1, le=10, description="Calls per reply before the chat escalates (retries + 1).")
+    backoff_s: float = Field(0.5, ge=0, description="First retry delay in seconds; doubles per retry, with jitter.")
+    max_backoff_s: float = Field(8.0, ge=0, description="Longest retry delay in seconds (without retry-after).")
+    max_retry_after_s: float = Field(
+        20.0, ge=0, description="A 429/529 asking to wait longer than this escalates at once instead of waiting."
+    )
+    concurrency: int = Field(8, ge=1, description="Most Claude calls in flight at once.")
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     thresholds: Thresholds = Field(default_factory=Thresholds)
     floor: FloorSettings = Field(default_factory=FloorSettings)
     simulation: SimulationSettings = Field(default_factory=SimulationSettings)
+    agent: AgentSettings = Field(default_factory=AgentSettings)
 
 
 def load_settings(path: Path | None) -> Settings:
@@ -84,7 +104,10 @@ def defaults_toml() -> str:
     """The default settings as a commented TOML document."""
     lines: list[str] = []
     s = Settings()
-    for section, model in (("thresholds", s.thresholds), ("floor", s.floor), ("simulation", s.simulation)):
+    sections: tuple[tuple[str, BaseModel], ...] = (
+        ("thresholds", s.thresholds), ("floor", s.floor), ("simulation", s.simulation), ("agent", s.agent)
+    )
+    for section, model in sections:
         lines.append(f"[{section}]")
         for name, field in type(model).model_fields.items():
             value = getattr(model, name)

@@ -195,8 +195,14 @@ class Floor:
         author: str | None = None,
         at: float | None = None,
         check_triggers: bool = True,
+        usage: dict[str, int] | None = None,
+        latency_s: float | None = None,
     ) -> Message:
-        """A message in a chat: scored, logged and checked against the triggers."""
+        """A message in a chat: scored, logged and checked against the triggers.
+
+        ``usage`` (token counts) and ``latency_s`` (seconds the agent took) come with AI messages from
+        agents that report them; they are added to the event's data only when given.
+        """
         chat = self.chat(chat_id)
         if chat.status is ChatStatus.CLOSED:
             raise CommandRefused(f"chat {chat_id} is closed")
@@ -240,6 +246,8 @@ class Floor:
                 "risk": round(sig.risk, 4),
                 "level": round(sig.level, 4),
                 "msg_seq": msg.seq,
+                **({"usage": dict(usage)} if usage else {}),
+                **({"latency_s": round(latency_s, 3)} if latency_s is not None else {}),
             },
         )
         if check_triggers and chat.status is ChatStatus.AI:
@@ -269,11 +277,15 @@ class Floor:
         self._emit(EventType.CHAT_ESCALATED, chat, t, {"trigger": trigger.value, "reason": reason})
         return True
 
-    def agent_error(self, chat_id: str, error: str, *, at: float | None = None) -> None:
-        """The AI agent failed on this chat (after its retries): log it and escalate as technical."""
+    def agent_error(
+        self, chat_id: str, error: str, *, at: float | None = None, details: dict[str, Any] | None = None
+    ) -> None:
+        """The AI agent failed on this chat (after its retries): log it and escalate as technical.
+
+        ``details`` (e.g. the attempts made, tokens used) is added to the event's data."""
         chat = self.chat(chat_id)
         t = self._now(at)
-        self._emit(EventType.AGENT_ERROR, chat, t, {"error": error})
+        self._emit(EventType.AGENT_ERROR, chat, t, {**(details or {}), "error": error})
         self.escalate(chat_id, Trigger.TECHNICAL, f"agent error: {error}", at=t)
 
     # -- supervisor commands ----------------------------------------------------------------------

@@ -116,7 +116,7 @@ class Simulator:
             reply = await self.agent.reply(self.context(chat))
         except AgentError as e:
             if chat.status is ChatStatus.AI:
-                self.floor.agent_error(chat_id, str(e))
+                self.floor.agent_error(chat_id, str(e), details=getattr(e, "details", None))
                 self._wait_soon(chat_id)
             return
         if chat.status is not ChatStatus.AI:  # a human took it while the agent was thinking
@@ -129,6 +129,8 @@ class Simulator:
             needs_human=reply.needs_human,
             reason=reply.reason,
             author=self.agent.name,
+            usage=reply.usage or None,
+            latency_s=reply.latency_s if reply.usage else None,
         )
         self.customers[chat_id].react_to_ai(reply.text, reply.confidence)
         if chat.status is ChatStatus.AI:

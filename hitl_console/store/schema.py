@@ -107,7 +107,13 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
     db["chats"].create_index(["opened_at"])
 
 
-MIGRATIONS: list[Migration] = [_m1_initial]
+def _m_agent_usage(db: sqlite_utils.Database) -> None:
+    """Token usage and latency of AI messages from agents that report them (Claude); NULL otherwise."""
+    for column, type_ in (("input_tokens", int), ("output_tokens", int), ("latency_s", float)):
+        db["messages"].add_column(column, type_)
+
+
+MIGRATIONS: list[Migration] = [_m1_initial, _m_agent_usage]
 SCHEMA_VERSION = len(MIGRATIONS)
 EXPECTED_TABLES = ("sessions", "chats", "messages", "events", "takeovers")
 

@@ -25,8 +25,8 @@ DURABLE = frozenset({EventType.CHAT_ASSIGNED, EventType.CHAT_RELEASED, EventType
 
 _INSERT_EVENT = "INSERT INTO events (session_id, seq, at, type, chat_id, data) VALUES (?, ?, ?, ?, ?, ?)"
 _INSERT_MESSAGE = (
-    "INSERT INTO messages (session_id, chat_id, seq, at, role, author, text, frustration, confidence, risk)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO messages (session_id, chat_id, seq, at, role, author, text, frustration, confidence, risk,"
+    " input_tokens, output_tokens, latency_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_CHAT = (
     "INSERT OR REPLACE INTO chats (session_id, chat_id, customer, channel, intent, eligible, route_reason,"
@@ -58,6 +58,14 @@ _COUNT_HUMAN = (
 _END_TAKEOVER = (
     "UPDATE takeovers SET ended_at = ?, ending = ?, rating = ? WHERE session_id = ? AND takeover_id = ?"
 )
+
+
+def _tokens(usage: Any) -> tuple[int | None, int | None]:
+    """(input_tokens, output_tokens) of a message's usage; input counts cache reads and writes too."""
+    if not isinstance(usage, dict) or not usage:
+        return None, None
+    inp = sum(int(usage.get(k) or 0) for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))
+    return inp, int(usage.get("output_tokens") or 0)
 
 
 def open_db(path: Path, *, create: bool = True) -> sqlite_utils.Database:
@@ -171,6 +179,8 @@ class Store:
                         d.get("frustration"),
                         d.get("confidence"),
                         d.get("risk"),
+                        *_tokens(d.get("usage")),
+                        d.get("latency_s"),
                     ),
                 )
             )
