@@ -1,0 +1,60 @@
+"""``hitl-console run`` (and ``hitl-console`` with no command): the live floor on the simulated contact centre."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import click
+
+from hitl_console.config import load_settings
+from hitl_console.paths import default_db
+
+
+def login_name() -> str:
+    try:
+        return getpass.getuser() or "supervisor"
+    except (KeyError, OSError):
+        return "supervisor"
+
+
+@click.command()
+@click.option("--chats", type=click.IntRange(min=1), default=None,
+              help="Target number of live chats (default: simulation.live_chats, 30).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed: same seed, same customers.")
+@click.option("--speed", type=click.FloatRange(min=0.0, min_open=True), default=1.0, show_default=True,
+              help="Simulated seconds per wall-clock second.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Session log (SQLite). Default: $HITL_CONSOLE_DB or the user data directory.")
+@click.option("--supervisor", default=None, help="Your name in the log. Default: your login name.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None, help="Settings TOML file.")
+@click.option("--agent", type=click.Choice(["rules", "claude"]), default="rules", show_default=True,
+              help="The AI agent (claude needs ANTHROPIC_API_KEY).")
+def run(
+    chats: int | None,
+    seed: int,
+    speed: float,
+    db: Path | None,
+    supervisor: str | None,
+    config_path: Path | None,
+    agent: str,
+) -> None:
+    """Open the live floor on the built-in simulated contact centre (offline with the rules agent)."""
+    from hitl_console.tui.app import HitlApp
+    from hitl_console.tui.runtime import make_sim_runtime
+
+    settings = load_settings(config_path)
+    if chats is not None:
+        settings.simulation.live_chats = chats
+    db_path = db or default_db()
+    runtime = make_sim_runtime(
+        settings, seed=seed, db=db_path, agent=agent, supervisor=supervisor or login_name(), speed=speed
+    )
+    app = HitlApp(runtime)
+    try:
+        app.run()
+    finally:
+        runtime.close()
+    if app.fatal is not None:
+        raise app.fatal
+    click.echo(f"hitl-console: session logged to {db_path}")

@@ -1,0 +1,283 @@
+"""The supervisor's console: the floor, the chat workspace and the help, over any source of chats.
+
+The App is given a :class:`~hitl_console.tui.runtime.ConsoleRuntime` (see there for plugging in another
+source: a scenario player, the HTTP bridge). It never touches engine state: it polls frozen views of the
+floor on a timer (``settings.floor.tick_hz``) and sends supervisor commands through the runtime's
+``Source``, on the engine's loop, awaiting each (a takeover or a close is committed to the log before the
+screen shows it as done).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any, ClassVar, TypeVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.command import Hit, Hits, Provider
+from textual.screen import Screen
+
+from hitl_console.core.engine import CommandRefused
+from hitl_console.core.models import ChatStatus
+from hitl_console.errors import HitlError
+from hitl_console.tui.host import Host, make_host
+from hitl_console.tui.runtime import ConsoleRuntime
+from hitl_console.tui.safe_text import clean
+from hitl_console.tui.screens.chat import ChatScreen
+from hitl_console.tui.screens.confirm import ConfirmScreen
+from hitl_console.tui.screens.floor import FloorScreen
+from hitl_console.tui.screens.help import HelpScreen
+from hitl_console.tui.view import FloorView
+from hitl_console.tui.widgets.floor_table import FloorTable
+
+T = TypeVar("T")
+
+
+class KeyCommands(Provider):
+    """The command palette lists every key of the screen it was opened from."""
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        screen = self.screen
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            b = active.binding
+            if not b.description or b.action in seen or not active.enabled:
+                continue
+            seen.add(b.action)
+            label = f"{b.description} ({b.key_display or b.key})"
+            score = matcher.match(label)
+            if score > 0:
+                node = active.node
+
+                async def run(action: str = b.action, target: Any = node) -> None:
+                    await self.app.run_action(action, target)
+
+                yield Hit(score, matcher.highlight(label), run, help=b.tooltip or None)
+
+
+class HitlApp(App[int]):
+    """The console. ``HitlApp(runtime)``; tests may pass a host (e.g. an ``InlineHost``)."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "hitl-console"
+    ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {KeyCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", key_display="?", id="app.help", tooltip="Keys and legend"),
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit (asks first when you hold takeovers)"),
+    ]
+
+    def __init__(self, runtime: ConsoleRuntime, host: Host | None = None) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.host = host or make_host(runtime)
+        self.view: FloorView | None = None
+        self.fatal: HitlError | None = None
+        self._ticking = False
+        self._last_tick = time.perf_counter()
+        self._stopped = False
+        self.notified_escalations = 0
+        self.theme = "textual-dark"
+
+    # -- life cycle ---------------------------------------------------------------------------------
+    async def on_mount(self) -> None:
+        if self.runtime.settings.floor.keys:
+            self.set_keymap(dict(self.runtime.settings.floor.keys))
+        try:
+            await self.host.start()
+            self.view = await self.host.fresh()
+        except HitlError as e:
+            self.fail(e)
+            return
+        await self.push_screen(FloorScreen())
+        self.set_interval(1.0 / self.runtime.settings.floor.tick_hz, self.tick, name="floor-tick")
+
+    async def on_unmount(self) -> None:
+        await self.stop_engine()
+
+    async def stop_engine(self) -> None:
+        if not self._stopped:
+            self._stopped = True
+            await self.host.stop()
+
+    def fail(self, error: HitlError) -> None:
+        """End the console with one clear line (printed by the CLI), losing nothing already logged."""
+        self.fatal = error
+        self.exit(2)
+
+    # -- the tick -----------------------------------------------------------------------------------
+    async def tick(self) -> None:
+        if self._ticking or self.fatal is not None:
+            return
+        self._ticking = True
+        try:
+            now = time.perf_counter()
+            dt, self._last_tick = now - self._last_tick, now
+            try:
+                view = await self.host.poll(dt)
+            except HitlError as e:
+                self.fail(e)
+                return
+            await self.show_view(view)
+        finally:
+            self._ticking = False
+
+    async def refresh_view(self) -> None:
+        """Show a view built now (after a command)."""
+        try:
+            view = await self.host.fresh()
+        except HitlError as e:
+            self.fail(e)
+            return
+        await self.show_view(view)
+
+    async def show_view(self, view: FloorView) -> None:
+        if self.view is view:
+            return
+        self.view = view
+        screen = self.screen
+        with self.batch_update():
+            if isinstance(screen, FloorScreen):
+                screen.show(view)
+            elif isinstance(screen, ChatScreen):
+                await screen.update_from(view)
+        self._announce(view.new_escalations)
+
+    def _announce(self, new: Iterable[tuple[str, str, str]]) -> None:
+        new = list(new)
+        if not new:
+            return
+        self.notified_escalations += len(new)
+        if len(new) <= 2:
+            for cid, customer, trigger in new:
+                self.notify(f"{cid} {clean(customer, single_line=True)}: {trigger}", title="New escalation",
+                            severity="warning", markup=False, timeout=6)
+        else:
+            self.notify(f"{len(new)} chats escalated: " + ", ".join(c for c, _, _ in new[:6]),
+                        title="New escalations", severity="warning", markup=False, timeout=6)
+        if self.runtime.settings.floor.bell:
+            self.bell()
+
+    # -- commands -----------------------------------------------------------------------------------
+    async def command(self, what: str, fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T | None:
+        """Run a Source command on the engine's loop; a refusal becomes a notification."""
+        try:
+            return await self.host.call(fn, *args)
+        except CommandRefused as e:
+            self.notify(f"{what}: {e}", severity="warning", markup=False)
+        except HitlError as e:
+            self.fail(e)
+        return None
+
+    async def do(self, what: str, fn: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> bool:
+        """Like :meth:`command` for commands that return nothing: True when it was done."""
+        try:
+            await self.host.call(fn, *args)
+            return True
+        except CommandRefused as e:
+            self.notify(f"{what}: {e}", severity="warning", markup=False)
+        except HitlError as e:
+            self.fail(e)
+        return False
+
+    @property
+    def me(self) -> str:
+        return self.runtime.supervisor
+
+    def held(self) -> list[str]:
+        view = self.view
+        if view is None:
+            return []
+        return [r.id for r in view.rows if r.status is ChatStatus.HUMAN and r.holder == self.me]
+
+    async def open_chat(self, chat_id: str) -> ChatScreen:
+        screen = self.screen
+        if isinstance(screen, ChatScreen):
+            if screen.chat_id == chat_id:
+                return screen
+            self.pop_screen()
+        chat = ChatScreen(chat_id)
+        await self.push_screen(chat)
+        return chat
+
+    async def take_over(self, chat_id: str, *, open_workspace: bool = True) -> bool:
+        src = self.runtime.source
+        tk = await self.command("take over", src.take_over, chat_id, self.me)
+        if tk is None:
+            return False
+        await self.refresh_view()
+        chat = await self.open_chat(chat_id) if open_workspace else self.screen
+        mine = len(self.held())
+        cap = self.runtime.settings.floor.takeover_cap
+        what = f"{tk.kind.value}" + (f", trigger {tk.trigger.value}" if tk.trigger else "")
+        if mine > cap:
+            self.notify(f"You now hold {mine} takeovers, above the cap of {cap}. Overloaded supervisors are "
+                        "where quality is lost: hand back or resolve one.", title="Takeover cap",
+                        severity="error", markup=False, timeout=10)
+        else:
+            self.notify(f"Took over {chat_id} ({what}).", markup=False, timeout=3)
+        if isinstance(chat, ChatScreen):
+            await chat.update_from(self.view)
+            await chat.show_brief()
+            chat.action_compose()
+        return True
+
+    async def send(self, chat_id: str, text: str) -> bool:
+        msg = await self.command("send", self.runtime.source.send, chat_id, self.me, text)
+        if msg is None:
+            return False
+        await self.refresh_view()
+        return True
+
+    async def hand_back(self, chat_id: str) -> bool:
+        if not await self.do("hand back", self.runtime.source.hand_back, chat_id, self.me):
+            return False
+        self.notify(f"Handed {chat_id} back to the AI.", markup=False, timeout=3)
+        await self.refresh_view()
+        return True
+
+    async def resolve(self, chat_id: str) -> bool:
+        if not await self.do("resolve", self.runtime.source.resolve, chat_id, self.me):
+            return False
+        await self.refresh_view()
+        self.notify(f"Resolved {chat_id}.", markup=False, timeout=3)
+        return True
+
+    # -- app actions --------------------------------------------------------------------------------
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        sections: list[tuple[str, list[BindingType]]] = [
+            ("Floor", list(FloorScreen.BINDINGS) + list(FloorTable.BINDINGS)),
+            ("Chat workspace", list(ChatScreen.BINDINGS)),
+            ("Everywhere", list(HitlApp.BINDINGS)),
+        ]
+        self.push_screen(HelpScreen(sections, dict(self.runtime.settings.floor.keys)))
+
+    async def action_quit(self) -> None:
+        held = self.held()
+        if not held:
+            await self.stop_engine()
+            self.exit(0)
+            return
+
+        async def answer(yes: bool | None) -> None:
+            if not yes:
+                return
+            for cid in held:
+                await self.do("hand back", self.runtime.source.hand_back, cid, self.me)
+            await self.stop_engine()
+            self.exit(0)
+
+        n = len(held)
+        await self.push_screen(
+            ConfirmScreen(f"You hold {n} open takeover{'s' if n != 1 else ''} ({', '.join(held)}).\n"
+                          "Hand them back to the AI and quit?"),
+            answer,
+        )
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Help", "Keys and legend", self.action_help)

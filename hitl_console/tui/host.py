@@ -1,0 +1,177 @@
+"""Where the engine runs: on its own thread (the live console) or on the screen's loop (tests).
+
+The :class:`Engine` owns the runtime's floor, source and driver and a :class:`FloorObserver`; everything it
+does runs on one asyncio loop. A host runs that loop:
+
+- :class:`ThreadHost` gives the engine a thread and loop of its own that ticks by itself, so simulation,
+  scoring and logging never hold up a key press. The screen polls the latest frozen view.
+- :class:`InlineHost` runs the engine on the caller's loop and ticks when polled: deterministic, for tests.
+
+Both expose the same ``call`` (run a coroutine function on the engine's loop and await its result),
+``poll`` (the latest view) and ``detail``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol, TypeVar
+
+from hitl_console.tui.runtime import ConsoleRuntime
+from hitl_console.tui.view import ChatDetail, FloorObserver, FloorView
+
+T = TypeVar("T")
+
+
+class Engine:
+    """The runtime plus its observer; every method runs on the engine's loop."""
+
+    def __init__(self, runtime: ConsoleRuntime) -> None:
+        self.runtime = runtime
+        self.observer = FloorObserver(runtime.floor, runtime.supervisor, runtime.settings.floor.takeover_cap)
+        self._since_flush = 0.0
+        self._since_housekeeping = 0.0
+        self.ticks = 0
+
+    async def start(self) -> None:
+        await self.runtime.driver.start()
+
+    async def tick(self, wall_dt: float) -> FloorView:
+        rt = self.runtime
+        await rt.driver.advance(wall_dt)
+        self.ticks += 1
+        self._since_flush += wall_dt
+        if rt.flush is not None and self._since_flush >= 0.5:
+            self._since_flush = 0.0
+            rt.flush()
+        self._since_housekeeping += wall_dt
+        if self._since_housekeeping >= rt.housekeeping_s:
+            self._since_housekeeping = 0.0
+            rt.floor.forget_closed()
+        return self.observer.build()
+
+    async def view(self) -> FloorView:
+        return self.observer.build()
+
+    async def detail(self, chat_id: str) -> ChatDetail | None:
+        return self.observer.detail(chat_id)
+
+    async def stop(self) -> None:
+        await self.runtime.driver.stop()
+
+
+class Host(Protocol):
+    engine: Engine
+
+    async def start(self) -> None: ...
+
+    async def call(self, fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T: ...
+
+    async def poll(self, wall_dt: float) -> FloorView: ...
+
+    async def fresh(self) -> FloorView: ...
+
+    async def stop(self) -> None: ...
+
+
+class InlineHost:
+    """The engine on the caller's loop: it moves only when polled or called."""
+
+    def __init__(self, runtime: ConsoleRuntime) -> None:
+        self.engine = Engine(runtime)
+
+    async def start(self) -> None:
+        await self.engine.start()
+
+    async def call(self, fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
+        return await fn(*args)
+
+    async def poll(self, wall_dt: float) -> FloorView:
+        return await self.engine.tick(wall_dt)
+
+    async def fresh(self) -> FloorView:
+        return await self.engine.view()
+
+    async def stop(self) -> None:
+        await self.engine.stop()
+
+
+class ThreadHost:
+    """The engine on a thread of its own, ticking ``tick_hz`` times a second; the screen reads its views.
+
+    An exception on the engine's side (a log that cannot be written, a broken source) stops the ticking
+    and is raised by the next :meth:`poll`, so the screen can end with one clear line.
+    """
+
+    def __init__(self, runtime: ConsoleRuntime, tick_hz: float | None = None) -> None:
+        self.engine = Engine(runtime)
+        self.interval = 1.0 / (tick_hz or max(runtime.settings.floor.tick_hz, 10.0) * 2)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name="hitl-engine", daemon=True)
+        self._latest: FloorView | None = None
+        self._error: BaseException | None = None
+        self._stopping = False
+        self._started = threading.Event()
+        self.ticks = 0
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_forever()
+
+    async def start(self) -> None:
+        self._thread.start()
+        await self.call(self.engine.start)
+        self._latest = await self.call(self.engine.view)
+        asyncio.run_coroutine_threadsafe(self._ticker(), self._loop)
+
+    async def _ticker(self) -> None:
+        last = time.perf_counter()
+        while not self._stopping:
+            await asyncio.sleep(self.interval)
+            now = time.perf_counter()
+            try:
+                self._publish(await self.engine.tick(now - last))
+            except BaseException as e:  # reported to the screen by poll()
+                self._error = e
+                return
+            self.ticks += 1
+            last = now
+
+    async def call(self, fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
+        fut: concurrent.futures.Future[T] = asyncio.run_coroutine_threadsafe(fn(*args), self._loop)
+        return await asyncio.wrap_future(fut)
+
+    async def poll(self, wall_dt: float) -> FloorView:
+        if self._error is not None:
+            raise self._error
+        if self._latest is None:
+            self._latest = await self.call(self.engine.view)
+        return self._latest
+
+    def _publish(self, view: FloorView) -> None:
+        latest = self._latest
+        if latest is None or view.serial > latest.serial:
+            self._latest = view
+
+    async def fresh(self) -> FloorView:
+        """A view built now (after a command), newer than any the ticker published before."""
+        view = await self.call(self.engine.view)
+        self._publish(view)
+        return self._latest or view
+
+    async def stop(self) -> None:
+        if not self._thread.is_alive():
+            return
+        self._stopping = True
+        try:
+            await self.call(self.engine.stop)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            await asyncio.to_thread(self._thread.join, 5.0)
+
+
+def make_host(runtime: ConsoleRuntime) -> Host:
+    return ThreadHost(runtime) if runtime.threaded else InlineHost(runtime)

@@ -1,0 +1,72 @@
+"""How the floor's rows are ordered and filtered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from hitl_console.core.models import ChatStatus
+from hitl_console.tui.view import ChatRow
+
+_INF = float("inf")
+
+
+def _needs_human(me: str) -> Callable[[ChatRow], tuple[float, ...]]:
+    """Escalated chats first (longest waiting first, then by risk), then AI chats by risk (proactive
+    candidates first), then my takeovers, then other humans' chats."""
+
+    def key(r: ChatRow) -> tuple[float, ...]:
+        st = r.status
+        if st is ChatStatus.ESCALATED:
+            return (0, r.trigger_at if r.trigger_at is not None else _INF, -r.risk)
+        if st is ChatStatus.AI:
+            return (1, 0 if r.candidate else 1, -r.risk, r.opened_at)
+        if r.holder == me:
+            return (2, r.opened_at, 0)
+        return (3, r.opened_at, 0)
+
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class SortMode:
+    id: str
+    label: str
+
+
+SORTS: tuple[SortMode, ...] = (
+    SortMode("needs_human", "needs a human first"),
+    SortMode("risk", "escalation risk"),
+    SortMode("frustration", "frustration"),
+    SortMode("confidence", "AI confidence (lowest first)"),
+    SortMode("newest", "newest chats"),
+    SortMode("id", "chat id"),
+)
+
+
+def sort_rows(rows: Iterable[ChatRow], mode: str, me: str) -> list[ChatRow]:
+    if mode == "risk":
+        return sorted(rows, key=lambda r: (-r.risk, r.id))
+    if mode == "frustration":
+        return sorted(rows, key=lambda r: (-r.frustration, r.id))
+    if mode == "confidence":
+        return sorted(rows, key=lambda r: (1.0 if r.confidence is None else r.confidence, r.id))
+    if mode == "newest":
+        return sorted(rows, key=lambda r: (-r.opened_at, r.id))
+    if mode == "id":
+        return sorted(rows, key=lambda r: r.id)
+    return sorted(rows, key=_needs_human(me))
+
+
+def filter_rows(rows: Iterable[ChatRow], query: str) -> list[ChatRow]:
+    """Rows whose id, customer, intent, status, handler, trigger or last message contain every word."""
+    words = query.lower().split()
+    if not words:
+        return list(rows)
+    return [r for r in rows if all(w in r.search for w in words)]
+
+
+def next_sort(mode: str) -> SortMode:
+    ids = [s.id for s in SORTS]
+    i = ids.index(mode) if mode in ids else -1
+    return SORTS[(i + 1) % len(SORTS)]

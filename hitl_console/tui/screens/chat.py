@@ -1,0 +1,195 @@
+"""The chat workspace: the transcript with its scores and events, the takeover brief, and the composer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from hitl_console.core.models import ChatStatus, EventType
+from hitl_console.tui.cells import arrow, duration, spark
+from hitl_console.tui.safe_text import clean
+from hitl_console.tui.view import ChatDetail, FloorView
+from hitl_console.tui.widgets.kpi_bar import KpiBar
+from hitl_console.tui.widgets.transcript import Transcript
+
+if TYPE_CHECKING:
+    from hitl_console.tui.app import HitlApp
+
+
+def trajectory(detail: ChatDetail) -> Text:
+    """How frustration and confidence moved over the chat, as numbers and sparklines."""
+    fr = [float(e.data["frustration"]) for e in detail.events
+          if e.type is EventType.MESSAGE and e.data.get("frustration") is not None]
+    co = [float(e.data["confidence"]) for e in detail.events
+          if e.type is EventType.MESSAGE and e.data.get("confidence") is not None]
+    t = Text(end="")
+    t.append("Frustration: ", "bold")
+    t.append(" → ".join(f"{v:.2f}" for v in fr[-6:]) or "-")
+    if fr:
+        t.append(f"  {spark(fr, min(len(fr), 12)).strip()}  level {detail.row.frustration:.2f} "
+                 f"{arrow(detail.row.trend)}")
+    t.append("\nAI confidence: ", "bold")
+    t.append(" → ".join(f"{v:.2f}" for v in co[-6:]) or "-")
+    if co:
+        t.append(f"  {spark(co, min(len(co), 12)).strip()}")
+    t.append(f"\nEscalation risk: {detail.row.risk:.2f}", "bold")
+    return t
+
+
+class ChatScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Floor", id="chat.back",
+                tooltip="Back to the floor (a takeover stays open); in the composer: leave the composer"),
+        Binding("t", "take_over", "Take over", id="chat.take_over", tooltip="Take this chat over"),
+        Binding("i", "compose", "Write", id="chat.write", tooltip="Write to the customer"),
+        Binding("d", "draft", "Insert draft", id="chat.draft",
+                tooltip="Put the AI's drafted reply into the composer to edit and send"),
+        Binding("h", "hand_back", "Hand back", id="chat.hand_back", tooltip="Return the chat to the AI"),
+        Binding("r", "resolve", "Resolve", id="chat.resolve", tooltip="Close the chat as resolved; the customer rates"),
+        Binding("b", "brief", "Brief", id="chat.brief", tooltip="Show or hide the takeover brief"),
+    ]
+
+    def __init__(self, chat_id: str) -> None:
+        super().__init__(id=f"chat-{chat_id}")
+        self.chat_id = chat_id
+        self.detail: ChatDetail | None = None
+        self._drawn_version = -1
+        self._brief_text: str | None = None
+
+    @property
+    def hitl(self) -> HitlApp:
+        from hitl_console.tui.app import HitlApp
+
+        assert isinstance(self.app, HitlApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        rt = self.hitl.runtime
+        th = rt.settings.thresholds
+        yield KpiBar(id="kpis")
+        yield Static("", id="chat-head", markup=False)
+        with Horizontal(id="chat-body"):
+            yield Transcript(rt.supervisor, th.confidence, th.frustration, id="transcript")
+            with Vertical(id="brief-pane"):
+                yield Static(Text("Takeover brief", "bold"), id="brief-title")
+                yield Static("", id="brief", markup=False)
+        yield Input(placeholder="type a reply to the customer; enter sends, escape leaves the composer",
+                    id="composer")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.query_one("#brief-pane").display = False
+        self.query_one("#transcript").focus()
+        await self.update_from(self.hitl.view)
+
+    # -- drawing ------------------------------------------------------------------------------------
+    async def update_from(self, view: FloorView | None) -> None:
+        app = self.hitl
+        if view is not None:
+            self.query_one(KpiBar).show(view.kpis, view.now, app.runtime.db_path)
+        version = -2
+        if view is not None:
+            row = next((r for r in view.rows if r.id == self.chat_id), None)
+            version = row.version if row is not None else -3
+        if version == self._drawn_version and self.detail is not None:
+            return
+        detail = await app.host.call(app.host.engine.detail, self.chat_id)
+        if detail is None:
+            return
+        self._drawn_version = detail.row.version if version != -3 else -3
+        self.detail = detail
+        self.query_one(Transcript).show(detail.events)
+        self._show_head(detail, view.now if view else detail.row.last_at)
+        if self._brief_text is not None:
+            self._show_brief()
+
+    def _show_head(self, d: ChatDetail, now: float) -> None:
+        r = d.row
+        me = self.hitl.runtime.supervisor
+        t = Text(no_wrap=True, overflow="ellipsis", end="")
+        t.append(f" {r.id} ", "bold reverse")
+        t.append(f" {r.customer} ", "bold")
+        t.append(f" {r.intent} ", "dim")
+        style = {"ai": "cyan", "escalated": "bold reverse bright_red", "human": "bold green", "closed": "dim"}
+        holder = "" if r.holder is None else f" ({'you' if r.holder == me else clean(r.holder)})"
+        t.append(f" {r.status.value}{holder} ", style.get(r.status.value, ""))
+        if r.status is ChatStatus.ESCALATED and r.trigger:
+            t.append(f" {r.trigger}: {r.trigger_reason} · waiting {duration(r.waiting_s(now))} ", "bright_red")
+        t.append(f" frustration {r.frustration:.2f}{arrow(r.trend)}")
+        t.append(f"  confidence {'-' if r.confidence is None else f'{r.confidence:.2f}'}")
+        t.append(f"  risk {r.risk:.2f}", "bold bright_red" if r.candidate else "")
+        if r.candidate:
+            t.append("  ⚑ proactive candidate", "dark_orange")
+        self.query_one("#chat-head", Static).update(t)
+
+    def _show_brief(self) -> None:
+        pane = self.query_one("#brief-pane")
+        pane.display = True
+        body = Text(clean(self._brief_text or ""), end="")
+        if self.detail is not None:
+            body.append("\n\n")
+            body.append_text(trajectory(self.detail))
+        self.query_one("#brief", Static).update(body)
+
+    # -- actions ------------------------------------------------------------------------------------
+    def _composer(self) -> Input:
+        return self.query_one("#composer", Input)
+
+    def action_back(self) -> None:
+        box = self._composer()
+        if box.has_focus:
+            self.query_one("#transcript").focus()
+            return
+        self.app.pop_screen()
+
+    async def action_take_over(self) -> None:
+        await self.hitl.take_over(self.chat_id, open_workspace=False)
+
+    async def show_brief(self) -> None:
+        app = self.hitl
+        brief = await app.command("brief", app.host.engine.runtime.source.brief, self.chat_id)
+        if brief is not None:
+            self._brief_text = brief
+            self._show_brief()
+
+    async def action_brief(self) -> None:
+        pane = self.query_one("#brief-pane")
+        if pane.display:
+            pane.display = False
+        else:
+            await self.show_brief()
+
+    def action_compose(self) -> None:
+        self._composer().focus()
+
+    async def action_draft(self) -> None:
+        app = self.hitl
+        draft = await app.command("draft", app.host.engine.runtime.source.draft, self.chat_id)
+        if draft is not None:
+            box = self._composer()
+            box.value = clean(draft, single_line=True)
+            box.cursor_position = len(box.value)
+            box.focus()
+
+    async def action_hand_back(self) -> None:
+        if await self.hitl.hand_back(self.chat_id):
+            self.app.pop_screen()
+
+    async def action_resolve(self) -> None:
+        if await self.hitl.resolve(self.chat_id):
+            self.app.pop_screen()
+
+    @on(Input.Submitted, "#composer")
+    async def _send(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            return
+        if await self.hitl.send(self.chat_id, text):
+            self._composer().value = ""

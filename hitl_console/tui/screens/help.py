@@ -1,0 +1,68 @@
+"""The help screen: every key (as currently mapped) with what it does, and how to read the floor."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+_LEGEND = """\
+Floor columns
+  !  escalated (a trigger fired; waiting for a human)   ⚑  proactive candidate: the AI holds it but the
+  escalation risk is at or above the warning threshold    ●  a chat you hold
+  frustration: chat level (0-1), trend arrow and the last customer messages as a sparkline
+  conf: the AI's confidence in its last reply   risk: forecast of an escalation (0-1, with a bar)
+  wait: how long an escalated customer has waited
+  Colours repeat what the numbers say: red is over a threshold, yellow close to it.
+
+Takeovers are logged as `proactive` (no trigger pending) or `escalation` (with its trigger).
+Above the takeover cap the header shows OVER CAP with your average reply time."""
+
+
+def key_table(sections: list[tuple[str, list[BindingType]]], keymap: dict[str, str]) -> Text:
+    """The bindings of each section as `key  description  (id)`, with remapped keys applied."""
+    t = Text(end="")
+    for title, bindings in sections:
+        t.append(f"{title}\n", "bold underline")
+        for b in bindings:
+            if not isinstance(b, Binding):
+                continue
+            keys = keymap.get(b.id, b.key) if b.id else b.key
+            shown = b.key_display if b.key_display and not (b.id and b.id in keymap) else keys
+            shown = shown.replace("slash", "/").replace("question_mark", "?")
+            t.append(f"  {shown:<16}", "bold cyan")
+            t.append(f"{b.description:<18}")
+            if b.tooltip:
+                t.append(f" {b.tooltip}", "dim")
+            if b.id:
+                t.append(f"  [{b.id}]", "dim italic")
+            t.append("\n")
+        t.append("\n")
+    return t
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "dismiss", "Close help", id="help.close"),
+    ]
+
+    def __init__(self, sections: list[tuple[str, list[BindingType]]], keymap: dict[str, str]) -> None:
+        super().__init__(id="help")
+        self.sections = sections
+        self.keymap = keymap
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box"):
+            yield Static(Text("hitl-console: keys", "bold reverse"), id="help-title")
+            yield Static(key_table(self.sections, self.keymap), id="help-keys")
+            yield Static(Text(_LEGEND, end=""), id="help-legend")
+            yield Static(Text("escape closes this help · keys are remapped by id under [floor] keys in the config",
+                              "dim"))
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

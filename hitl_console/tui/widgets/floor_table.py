@@ -1,0 +1,257 @@
+"""The floor: one line per live chat, drawn with Textual's Line API.
+
+Only visible lines are rendered, each from a frozen :class:`~hitl_console.tui.view.ChatRow`; a rendered
+line is cached under the row's version (and its waiting time in whole seconds), and a new view refreshes
+only the visible lines whose key changed. Thousands of chats and thousands of events a second cost the
+screen no more than the few dozen lines it shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.cells import set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from hitl_console.config import Thresholds
+from hitl_console.core.models import ChatStatus
+from hitl_console.tui.cells import arrow, bar, duration, spark
+from hitl_console.tui.view import ChatRow
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    title: str
+    width: int  # 0: takes the rest
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("", 1),
+    Column("chat", 6),
+    Column("customer", 10),
+    Column("intent", 16),
+    Column("handler", 9),
+    Column("status", 9),
+    Column("frustration", 15),
+    Column("conf", 4),
+    Column("risk", 10),
+    Column("wait", 5),
+    Column("last message", 0),
+)
+
+_RED = Style(color="bright_red", bold=True)
+_ORANGE = Style(color="dark_orange")
+_YELLOW = Style(color="yellow")
+_GREEN = Style(color="green")
+_CYAN = Style(color="cyan")
+_DIM = Style(dim=True)
+_PLAIN = Style()
+_STATUS = {
+    ChatStatus.AI: _CYAN,
+    ChatStatus.ESCALATED: Style(color="bright_red", bold=True, reverse=True),
+    ChatStatus.HUMAN: _GREEN,
+    ChatStatus.CLOSED: _DIM,
+}
+
+
+def header_line(width: int) -> str:
+    parts = []
+    used = 0
+    for col in COLUMNS:
+        if col.width:
+            parts.append(set_cell_size(col.title, col.width))
+            used += col.width + 1
+        else:
+            parts.append(col.title)
+    return set_cell_size(" ".join(parts), max(0, width))
+
+
+class FloorTable(ScrollView, can_focus=True):
+    """The live chats, one per line, with a cursor that follows the selected chat as the order changes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="floor.up"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="floor.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="floor.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="floor.page_down"),
+        Binding("home", "jump(0)", "First", show=False, id="floor.first"),
+        Binding("end", "jump(-1)", "Last", show=False, id="floor.last"),
+    ]
+    COMPONENT_CLASSES = {"floor-table--cursor"}
+
+    class Moved(Message):
+        """The cursor moved to another chat."""
+
+        def __init__(self, chat_id: str | None) -> None:
+            super().__init__()
+            self.chat_id = chat_id
+
+    def __init__(self, me: str, thresholds: Thresholds, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.me = me
+        self.th = thresholds
+        self.rows: list[ChatRow] = []
+        self.now = 0.0
+        self.cursor = 0
+        self.selected_id: str | None = None
+        self._cache: dict[tuple[object, ...], Strip] = {}
+        self._drawn: dict[int, tuple[object, ...]] = {}
+        self.lines_rendered = 0
+
+    # -- data ---------------------------------------------------------------------------------------
+    @property
+    def selected(self) -> ChatRow | None:
+        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+
+    def set_rows(self, rows: list[ChatRow], now: float) -> None:
+        """Show a new ordered list; repaint only the visible lines that changed."""
+        self.rows = rows
+        self.now = now
+        if self.selected_id is not None:
+            for i, r in enumerate(rows):
+                if r.id == self.selected_id:
+                    self.cursor = i
+                    break
+        self.cursor = max(0, min(self.cursor, len(rows) - 1))
+        sel = self.selected
+        self.selected_id = sel.id if sel else None
+        if self.virtual_size.height != len(rows):
+            self.virtual_size = Size(self.size.width, len(rows))
+        self._keep_cursor_visible()
+        self._refresh_changed()
+
+    def _line_key(self, index: int) -> tuple[object, ...]:
+        r = self.rows[index]
+        wait = int(r.waiting_s(self.now)) if r.status is ChatStatus.ESCALATED else -1
+        return (r.id, r.version, wait, index == self.cursor)
+
+    def _refresh_changed(self) -> None:
+        top = int(self.scroll_offset.y)
+        height = self.size.height
+        drawn = self._drawn
+        for y in range(top, min(top + height, len(self.rows))):
+            key = self._line_key(y)
+            if drawn.get(y) != key:
+                self.refresh_line(y)
+        if len(self.rows) < top + height:
+            for y in range(len(self.rows), top + height):
+                if y in drawn:
+                    drawn.pop(y)
+                    self.refresh_line(y)
+
+    def _keep_cursor_visible(self) -> None:
+        height = self.size.height
+        if height <= 0:
+            return
+        top = int(self.scroll_offset.y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    # -- keys ---------------------------------------------------------------------------------------
+    def move_to(self, index: int) -> None:
+        if not self.rows:
+            return
+        index = max(0, min(index, len(self.rows) - 1))
+        if index == self.cursor:
+            return
+        old = self.cursor
+        self.cursor = index
+        self.selected_id = self.rows[index].id
+        self.refresh_line(old)
+        self.refresh_line(index)
+        self._keep_cursor_visible()
+        self.post_message(self.Moved(self.selected_id))
+
+    def action_cursor(self, delta: int) -> None:
+        self.move_to(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self.move_to(self.cursor + direction * max(1, self.size.height - 1))
+
+    def action_jump(self, where: int) -> None:
+        self.move_to(len(self.rows) - 1 if where < 0 else 0)
+
+    def on_resize(self) -> None:
+        self._cache.clear()
+        self._drawn.clear()
+        self.virtual_size = Size(self.size.width, len(self.rows))
+        self._keep_cursor_visible()
+
+    # -- drawing ------------------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        index = int(self.scroll_offset.y) + y
+        width = self.size.width
+        if not 0 <= index < len(self.rows):
+            self._drawn.pop(index, None)
+            return Strip.blank(width, self.rich_style)
+        key = self._line_key(index)
+        self._drawn[index] = key
+        ck = (*key, width)
+        strip = self._cache.get(ck)
+        if strip is None:
+            if len(self._cache) > 4000:
+                self._cache.clear()
+            strip = self._render_row(self.rows[index], width, index == self.cursor)
+            self._cache[ck] = strip
+            self.lines_rendered += 1
+        return strip
+
+    def _render_row(self, r: ChatRow, width: int, is_cursor: bool) -> Strip:
+        th = self.th
+        segs: list[Segment] = []
+        widths = [c.width for c in COLUMNS]
+
+        def cell(text: str, style: Style, i: int) -> None:
+            w = widths[i]
+            if w:
+                segs.append(Segment(set_cell_size(text, w), style))
+                segs.append(Segment(" "))
+            else:
+                rest = width - sum(widths) - (len(widths) - 1)
+                segs.append(Segment(set_cell_size(text, max(0, rest)), style))
+
+        if r.status is ChatStatus.ESCALATED:
+            cell("!", _RED, 0)
+        elif r.candidate:
+            cell("⚑", _ORANGE, 0)
+        elif r.holder == self.me:
+            cell("●", _GREEN, 0)
+        else:
+            cell(" ", _PLAIN, 0)
+        cell(r.id, _PLAIN, 1)
+        cell(r.customer, _PLAIN, 2)
+        cell(r.intent, _DIM if r.intent == "?" else _PLAIN, 3)
+        handler = "AI" if r.holder is None else ("me" if r.holder == self.me else r.holder)
+        cell(handler, _GREEN if r.holder == self.me else _PLAIN, 4)
+        status = r.status.value if r.status is not ChatStatus.ESCALATED else f"{r.status.value}"
+        cell(status, _STATUS[r.status], 5)
+        f = r.frustration
+        fstyle = _RED if f >= th.frustration else _YELLOW if f >= th.frustration * 0.6 else _GREEN
+        cell(f"{f:.2f}{arrow(r.trend)} {spark(r.spark, 8)}", fstyle, 6)
+        c = r.confidence
+        if c is None:
+            cell("  - ", _DIM, 7)
+        else:
+            cstyle = _RED if c < th.confidence else _YELLOW if c < th.confidence + 0.15 else _GREEN
+            cell(f"{c:.2f}", cstyle, 7)
+        k = r.risk
+        kstyle = _RED if k >= th.risk_warning else _YELLOW if k >= th.risk_warning * 0.7 else _GREEN
+        cell(f"{k:.2f} {bar(k, 5)}", kstyle, 8)
+        if r.status is ChatStatus.ESCALATED:
+            cell(duration(r.waiting_s(self.now)).rjust(5), _RED, 9)
+        else:
+            cell("", _PLAIN, 9)
+        cell(r.last_text, _DIM, 10)
+        strip = Strip(segs).adjust_cell_length(width, self.rich_style)
+        if is_cursor:
+            strip = strip.apply_style(self.get_component_rich_style("floor-table--cursor"))
+        return strip

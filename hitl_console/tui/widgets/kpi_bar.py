@@ -1,0 +1,54 @@
+"""The floor's header: KPIs, the takeover load, the clock and the log's path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual.widgets import Static
+
+from hitl_console.tui.cells import clock, duration
+from hitl_console.tui.safe_text import clean
+from hitl_console.tui.view import Kpis
+
+
+def kpi_text(k: Kpis, now: float, db_path: Path | None) -> Text:
+    t = Text(no_wrap=True, overflow="ellipsis", end="")
+    t.append(" live ", "dim")
+    t.append(str(k.live), "bold")
+    t.append("  AI ", "dim")
+    t.append(f"{k.ai_share * 100:.0f}%", "bold cyan")
+    t.append("  waiting ", "dim")
+    t.append(str(k.waiting), "bold reverse bright_red" if k.waiting else "bold")
+    if k.waiting:
+        t.append(f" (oldest {duration(k.oldest_wait_s)})", "bright_red")
+    t.append("  my takeovers ", "dim")
+    over = k.mine > k.cap
+    t.append(f"{k.mine}/{k.cap}", "bold reverse yellow" if over else "bold green" if k.mine else "bold")
+    if over or k.avg_reply_s is not None:
+        t.append("  avg reply ", "dim")
+        t.append("-" if k.avg_reply_s is None else duration(k.avg_reply_s), "bold yellow" if over else "bold")
+    if over:
+        t.append("  OVER CAP", "bold reverse yellow")
+    t.append("  closed ", "dim")
+    t.append(str(k.closed))
+    t.append("  ")
+    t.append(clock(now), "bold")
+    t.append("  log ", "dim")
+    t.append(clean(str(db_path)) if db_path else "(none)")
+    return t
+
+
+class KpiBar(Static):
+    """One line of KPIs; updated only when its text changes."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id, markup=False)
+        self._last = ""
+
+    def show(self, k: Kpis, now: float, db_path: Path | None) -> None:
+        text = kpi_text(k, now, db_path)
+        plain = text.plain + str(k.mine > k.cap)
+        if plain != self._last:
+            self._last = plain
+            self.update(text)
