@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("hitl_console.simulate_cmd", "simulate"),
     "config": ("hitl_console.config_cmd", "config"),
     "signals": ("hitl_console.signals_cli", "signals"),
+    "run": ("hitl_console.run_cmd", "run"),
 }
 
 

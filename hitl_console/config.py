@@ -34,6 +34,10 @@ class FloorSettings(BaseModel):
     takeover_cap: int = Field(3, ge=1, description="Open takeovers per supervisor above which the console warns.")
     bell: bool = Field(True, description="Ring the terminal bell on a new escalation.")
     tick_hz: float = Field(10.0, gt=0, le=60, description="Redraws of the floor per second.")
+    keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="Remapped keys of the console: binding id = keys, e.g. \"floor.take_over\" = \"T\" (ids in its help).",
+    )
 
 
 class SimulationSettings(BaseModel):
