@@ -15,6 +15,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("hitl_console.simulate_cmd", "simulate"),
     "config": ("hitl_console.config_cmd", "config"),
     "signals": ("hitl_console.signals_cli", "signals"),
+    "rehearse": ("hitl_console.rehearse_cmd", "rehearse"),
+    "scenarios": ("hitl_console.scenarios_cmd", "scenarios"),
     "run": ("hitl_console.run_cmd", "run"),
 }
 

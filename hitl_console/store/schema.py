@@ -113,7 +113,37 @@ def _m_agent_usage(db: sqlite_utils.Database) -> None:
         db["messages"].add_column(column, type_)
 
 
-MIGRATIONS: list[Migration] = [_m1_initial, _m_agent_usage]
+def _m_rehearsals(db: sqlite_utils.Database) -> None:
+    """Trainee rehearsals: one row per scored run of a scenario (its session has source 'rehearsal')."""
+    table = db.table("rehearsals")
+    table.create(
+        {
+            "id": int,
+            "session_id": int,
+            "scenario_file": str,
+            "scenario_title": str,
+            "difficulty": str,
+            "trainee": str,
+            "mode": str,  # interactive | scripted
+            "actions_file": str,
+            "started_at": float,
+            "ended_at": float,
+            "score": int,
+            "timing_points": float,
+            "latency_points": float,
+            "elements_points": float,
+            "ending_points": float,
+            "penalty_points": float,
+            "max_points": float,
+            "timing_outcomes": str,  # JSON: outcome -> chats
+            "result": str,  # JSON: the full result (breakdown, chats, timeline, tips)
+        },
+        pk="id",
+    )
+    table.create_index(["session_id"])
+
+
+MIGRATIONS: list[Migration] = [_m1_initial, _m_agent_usage, _m_rehearsals]
 SCHEMA_VERSION = len(MIGRATIONS)
 EXPECTED_TABLES = ("sessions", "chats", "messages", "events", "takeovers")
 
