@@ -13,6 +13,8 @@ from hitl_console.errors import HitlError
 # (module, attribute) of each subcommand, imported lazily so that the CLI starts fast.
 COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("hitl_console.simulate_cmd", "simulate"),
+    "connect": ("hitl_console.connect_cmd", "connect"),
+    "demo-platform": ("hitl_console.demo_platform_cmd", "demo_platform"),
     "config": ("hitl_console.config_cmd", "config"),
     "signals": ("hitl_console.signals_cli", "signals"),
     "rehearse": ("hitl_console.rehearse_cmd", "rehearse"),

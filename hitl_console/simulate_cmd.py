@@ -34,6 +34,12 @@ from hitl_console.sources.supervisors import SupervisorPolicy
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--trace", is_flag=True, help="Print each takeover and close once it is committed to the log.")
 @click.option("--start", type=float, default=None, help="Simulated clock start (epoch seconds). Default: now.")
+@click.option("--source", "source_url", default=None, metavar="URL",
+              help="Supervise an agent platform's chats over the HTTP bridge instead of the simulator.")
+@click.option("--token", envvar="HITL_BRIDGE_TOKEN", default=None,
+              help="With --source: bearer token for the platform (default: $HITL_BRIDGE_TOKEN).")
+@click.option("--speed", type=click.FloatRange(min=0.01, max=1000), default=1.0, show_default=True,
+              help="With --source: how much faster than real time the simulated supervisors act.")
 def simulate(
     chats: int,
     seed: int,
@@ -46,27 +52,39 @@ def simulate(
     as_json: bool,
     trace: bool,
     start: float | None,
+    source_url: str | None,
+    token: str | None,
+    speed: float,
 ) -> None:
-    """Run the simulated floor headless until --chats chats have closed, then print a summary."""
+    """Run the simulated floor headless until --chats chats have closed, then print a summary.
+
+    With --source URL, the floor is an agent platform's, over the HTTP bridge (docs/bridge.md)."""
     settings = load_settings(config_path)
     if live is not None:
         settings.simulation.live_chats = live
     db_path = db or default_db()
-    rt = build_sim(
-        settings,
-        seed=seed,
-        db=db_path,
-        agent=agent,
-        max_chats=chats,
-        policy=SupervisorPolicy(policy),
-        supervisors=supervisors,
-        start=start,
-    )
+    rt: Any
+    if source_url is not None:
+        from hitl_console.bridge.runtime import build_bridge
+
+        rt = build_bridge(settings, source_url, token=token, db=db_path, agent=agent, policy=SupervisorPolicy(policy),
+                          supervisors=supervisors, speed=speed, seed=seed)
+    else:
+        rt = build_sim(
+            settings,
+            seed=seed,
+            db=db_path,
+            agent=agent,
+            max_chats=chats,
+            policy=SupervisorPolicy(policy),
+            supervisors=supervisors,
+            start=start,
+        )
     if trace:
         rt.floor.subscribe(_tracer)
     progress = sys.stderr.isatty() and not as_json
     try:
-        asyncio.run(_run(rt, chats, progress))
+        asyncio.run(rt.run(chats=chats) if source_url is not None else _run(rt, chats, progress))
     finally:
         rt.close()
     summary: dict[str, Any] = {"db": str(db_path), "session": rt.store.session_id if rt.store else None}

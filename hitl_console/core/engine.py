@@ -121,6 +121,14 @@ class Floor:
             listener(ev)
         return ev
 
+    def note(self, type_: EventType, chat_id: str, data: dict[str, Any], *, at: float | None = None) -> Event:
+        """Log an event that changes no chat (e.g. a malformed event from a bridged platform)."""
+        self._seq += 1
+        ev = Event(seq=self._seq, type=type_, chat_id=chat_id, at=self._now(at), data=data)
+        for listener in self._listeners:
+            listener(ev)
+        return ev
+
     def _now(self, at: float | None) -> float:
         return self.clock.now() if at is None else at
 
@@ -147,8 +155,12 @@ class Floor:
         eligible: bool | None = None,
         channel: str = "chat",
         at: float | None = None,
+        check_triggers: bool = True,
     ) -> ChatState:
-        """A new chat arrives: route it, log it, and score its first message if it has one."""
+        """A new chat arrives: route it, log it, and score its first message if it has one.
+
+        ``check_triggers=False`` (a bridged platform, which sends its own escalations): no trigger fires
+        here, not even ``ineligible``."""
         if chat_id in self.chats:
             raise CommandRefused(f"chat {chat_id} is already open")
         t = self._now(at)
@@ -178,8 +190,8 @@ class Floor:
             },
         )
         if text:
-            self.add_message(chat_id, Role.CUSTOMER, text, at=t, check_triggers=chat.eligible)
-        if not chat.eligible:
+            self.add_message(chat_id, Role.CUSTOMER, text, at=t, check_triggers=chat.eligible and check_triggers)
+        if not chat.eligible and check_triggers:
             self.escalate(chat_id, Trigger.INELIGIBLE, chat.route_reason, at=t)
         return chat
 

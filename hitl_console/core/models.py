@@ -46,6 +46,10 @@ class EventType(StrEnum):
     CHAT_RELEASED = "chat.released"
     CHAT_CLOSED = "chat.closed"
     AGENT_ERROR = "agent.error"
+    # Logged by the HTTP bridge; they change no chat.
+    BRIDGE_MALFORMED = "bridge.malformed"  # an event from the platform that was not applied
+    BRIDGE_LINK = "bridge.link"  # the link to the platform changed state
+    BRIDGE_COMMAND = "bridge.command"  # a supervisor command the platform did not confirm
 
 
 class Event(BaseModel):
