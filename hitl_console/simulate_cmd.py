@@ -28,8 +28,8 @@ from hitl_console.sources.supervisors import SupervisorPolicy
 @click.option("--supervisors", type=click.IntRange(min=1), default=2, show_default=True,
               help="How many simulated supervisors.")
 @click.option("--live", type=click.IntRange(min=1), default=None, help="Target number of live chats.")
-@click.option("--agent", type=click.Choice(["rules", "claude"]), default="rules", show_default=True,
-              help="The AI agent.")
+@click.option("--agent", type=click.Choice(["rules", "claude"]), default=None,
+              help="The AI agent (claude needs ANTHROPIC_API_KEY). Default: the config's agent.name, else rules.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None, help="Settings TOML file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--trace", is_flag=True, help="Print each takeover and close once it is committed to the log.")
@@ -47,7 +47,7 @@ def simulate(
     policy: str,
     supervisors: int,
     live: int | None,
-    agent: str,
+    agent: str | None,
     config_path: Path | None,
     as_json: bool,
     trace: bool,
@@ -60,6 +60,7 @@ def simulate(
 
     With --source URL, the floor is an agent platform's, over the HTTP bridge (docs/bridge.md)."""
     settings = load_settings(config_path)
+    agent = agent or settings.agent.name
     if live is not None:
         settings.simulation.live_chats = live
     db_path = db or default_db()
