@@ -19,7 +19,7 @@ from hitl_console.store.queries import explain
 from hitl_console.store.redact import redact, redact_json
 
 FORMATS = ("jsonl", "csv")
-CHUNK = 5000
+CHUNK = 1000
 
 Progress = Callable[[int, int], None]
 
@@ -189,10 +189,9 @@ def export_csv(
     cond, params = _where(spec, q)
     sql = f"SELECT {exprs} FROM {_quote(q.table)}{cond} ORDER BY {spec.order}"
     total = count_rows(conn, q) if progress else 0
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", errors="replace", newline="", write_through=False)  # type: ignore[arg-type]
+    writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(cols)
-    out.write(b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
     n = 0
     try:
         cur = conn.execute(sql, params)
@@ -200,15 +199,15 @@ def export_csv(
             rows = cur.fetchmany(CHUNK)
             if not rows:
                 break
-            buf.seek(0)
-            buf.truncate()
             writer.writerows([[_cell(v) for v in r] for r in rows])
-            out.write(buf.getvalue().encode("utf-8", "replace"))
             n += len(rows)
             if progress:
                 progress(n, total)
     except sqlite3.Error as e:
         raise StoreError(f"session log {where}: {explain(e)}") from None
+    finally:
+        text.flush()
+        text.detach()
     return n
 
 
