@@ -144,6 +144,9 @@ class Scenario(_Strict):
     difficulty: Difficulty
     goal: str = Field(min_length=1, description="The learning goal, shown before and after the rehearsal.")
     description: str = ""
+    tags: list[str] = Field(
+        default_factory=list, description="What it trains, e.g. technical, emotional, proactive, false_alarm."
+    )
     duration_s: float = Field(600.0, gt=0, le=7200, description="The rehearsal ends at the latest after this.")
     rules: dict[str, Rule] = Field(default_factory=dict)
     chats: list[ChatScript] = Field(min_length=1)
