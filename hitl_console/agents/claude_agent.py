@@ -121,7 +121,7 @@ class ClaudeAgent:
         self.health = AgentHealth()
         self.fallback: Agent = RulesAgent(catalogue, low_confidence=low_confidence)
         self._secret = api_key
-        self._sleep = sleep
+        self.sleep = sleep
         self._rng = random.Random(seed)
         self._clock = clock
         self._gate: asyncio.Semaphore | None = None
@@ -144,7 +144,12 @@ class ClaudeAgent:
         if self._gate is None:
             self._gate = asyncio.Semaphore(self.settings.concurrency)
         async with self._gate:
-            return await self.client.messages.create(model=self.model, max_tokens=self.settings.max_tokens, **kwargs)
+            try:
+                return await self.client.messages.create(
+                    model=self.model, max_tokens=self.settings.max_tokens, **kwargs
+                )
+            except ValueError:  # a 2xx body that is not JSON
+                raise CallFailed("malformed", "Claude API sent a response that is not JSON", retryable=True) from None
 
     def _ok(self, attempts: list[Attempt]) -> None:
         self.health.retries += sum(1 for a in attempts if a.wait_s is not None)
@@ -179,7 +184,7 @@ class ClaudeAgent:
                     return self._read(msg)
 
                 kind, payload = await with_retries(
-                    call, self.settings, sleep=self._sleep, rng=self._rng, attempts=attempts, label="reply"
+                    call, self.settings, sleep=self.sleep, rng=self._rng, attempts=attempts, label="reply"
                 )
                 if kind == "reply":
                     text, confidence, needs_human, reason = payload
@@ -204,6 +209,8 @@ class ClaudeAgent:
         """("reply", parsed) or ("lookup", [tool_use blocks]); CallFailed for a refusal or no tool call."""
         if msg.stop_reason == "refusal":
             raise CallFailed("refusal", "Claude declined to answer (refusal)", retryable=False)
+        if not isinstance(msg.content, list) or not all(hasattr(b, "type") for b in msg.content):
+            raise CallFailed("malformed", "Claude API sent a message without content blocks", retryable=True)
         uses = [b for b in msg.content if b.type == "tool_use"]
         for block in uses:
             if block.name == "reply":
@@ -277,7 +284,8 @@ class ClaudeAgent:
             msg = await self._create(system=system, messages=messages)
             if msg.stop_reason == "refusal":
                 raise CallFailed("refusal", "Claude declined to answer (refusal)", retryable=False)
-            text = clean("\n".join(b.text for b in msg.content if b.type == "text")).strip()
+            blocks: list[Any] = msg.content if isinstance(msg.content, list) else []
+            text = clean("\n".join(str(b.text) for b in blocks if getattr(b, "type", None) == "text")).strip()
             if not text:
                 raise CallFailed("malformed", "Claude sent an empty answer", retryable=True)
             return text
@@ -286,7 +294,7 @@ class ClaudeAgent:
             text = await with_retries(
                 call,
                 self.settings,
-                sleep=self._sleep,
+                sleep=self.sleep,
                 rng=self._rng,
                 attempts=attempts,
                 max_attempts=_HELPER_ATTEMPTS,
