@@ -205,6 +205,8 @@ def load_actions(path: Path, scenario: Scenario) -> Actions:
     """Read a scripted trainee's actions and check them against the scenario."""
     path = Path(path)
     text, raw = _read(path)
+    if "chats" in raw and "actions" not in raw:
+        raise ScenarioError(f"{path}: a scenario file, not an actions file")
     acts = _validate(Actions, path, text, raw)
     chats = {c.id: c for c in scenario.chats}
     for i, a in enumerate(acts.actions):

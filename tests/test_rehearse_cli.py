@@ -1,0 +1,75 @@
+"""``hitl-console rehearse`` and ``hitl-console scenarios`` from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from hitl_console.cli import main
+
+ROOT = Path(__file__).resolve().parents[1] / "scenarios" / "rehearsal"
+SCENARIO = ROOT / "01-technical-escalation.toml"
+EXPERT = ROOT / "actions" / "01-technical-escalation.expert.toml"
+NOVICE = ROOT / "actions" / "01-technical-escalation.novice.toml"
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = 0
+    try:
+        main(list(args))
+    except SystemExit as e:
+        code = int(e.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_rehearse_json_and_log(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    db = tmp_path / "log.db"
+    code, out, err = cli(capsys, "rehearse", str(SCENARIO), "--actions", str(EXPERT), "--json", "--db", str(db))
+    assert code == 0, err
+    res = json.loads(out)
+    assert res["trainee"] == "expert" and res["file"] == str(SCENARIO)
+    assert set(res["breakdown"]) >= {"timing", "latency", "elements", "ending", "penalties"}
+    code, out, _ = cli(capsys, "rehearse", str(SCENARIO), "--actions", str(NOVICE), "--json", "--db", str(db))
+    novice = json.loads(out)
+    assert novice["score"] < res["score"]
+    rows = list(sqlite_utils.Database(db).query("select trainee, score, actions_file from rehearsals order by id"))
+    assert [(r["trainee"], r["score"]) for r in rows] == [("expert", res["score"]), ("novice", novice["score"])]
+    assert rows[0]["actions_file"] == str(EXPERT)
+
+
+def test_rehearse_text_debrief(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "rehearse", str(SCENARIO), "--actions", str(NOVICE), "--no-log")
+    assert code == 0
+    assert "score: " in out and "tips:" in out and "timeline:" in out
+    assert "late, took over at 85 s" in out
+
+
+def test_scenarios_validate_and_schema(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    files = sorted(str(p) for p in ROOT.glob("*.toml"))
+    code, out, err = cli(capsys, "scenarios", "validate", *files)
+    assert code == 0, err
+    assert out.count(": ok (") == len(files)
+    code, out, _ = cli(capsys, "scenarios", "schema")
+    assert code == 0 and json.loads(out)["title"] == "Scenario"
+    code, out, _ = cli(capsys, "scenarios", "schema", "--actions")
+    assert json.loads(out)["title"] == "Actions"
+
+
+def test_bad_files_give_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(SCENARIO.read_text(encoding="utf-8").replace('goto = "thanks"', 'goto = "thank"'))
+    code, out, err = cli(capsys, "scenarios", "validate", str(SCENARIO), str(bad))
+    assert code == 2
+    assert ": ok (" in out
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"hitl-console: error: {bad}:")
+    assert "branch to a missing turn" in lines[0] and "Traceback" not in err
+    code, _, err = cli(capsys, "rehearse", str(bad), "--actions", str(EXPERT), "--no-log")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "branch to a missing turn" in err
+    code, _, err = cli(capsys, "rehearse", str(SCENARIO), "--actions", str(SCENARIO), "--no-log")
+    assert code == 2 and "actions" in err
+

@@ -1,0 +1,60 @@
+"""The shipped rehearsal scenarios: valid, covering the issue's list, experts beat novices, stable scores."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hitl_console.training.loader import load_actions, load_scenario
+from hitl_console.training.rehearsal import build_rehearsal, finish, play_actions
+
+ROOT = Path(__file__).resolve().parents[1] / "scenarios" / "rehearsal"
+FILES = sorted(ROOT.glob("*.toml"))
+REQUIRED_TAGS = {
+    "technical",
+    "emotional",
+    "customer_request",
+    "proactive",
+    "false_alarm",
+    "multi_chat",
+    "ineligible",
+    "ai_loop",
+    "hand_back",
+    "hostile",
+}
+
+
+def run(path: Path, who: str) -> dict[str, Any]:
+    sc = load_scenario(path)
+    acts = load_actions(ROOT / "actions" / f"{path.stem}.{who}.toml", sc)
+    rt = build_rehearsal(path, scenario=sc, start=1_767_225_600.0, supervisor=who)
+    asyncio.run(play_actions(rt, acts))
+    return finish(rt, mode="scripted")
+
+
+def test_at_least_ten_scenarios_cover_the_list() -> None:
+    assert len(FILES) >= 10
+    tags = set().union(*(load_scenario(f).tags for f in FILES))
+    assert tags >= REQUIRED_TAGS, REQUIRED_TAGS - tags
+    multi = [f for f in FILES if len(load_scenario(f).chats) >= 6]
+    assert multi, "a multi-chat attention test with six chats"
+
+
+@pytest.mark.parametrize("path", FILES, ids=[f.stem for f in FILES])
+def test_expert_beats_novice_and_scores_are_stable(path: Path) -> None:
+    expert = run(path, "expert")
+    novice = run(path, "novice")
+    assert expert["refused"] == [] and novice["refused"] == [], (expert["refused"], novice["refused"])
+    assert expert["score"] >= 90
+    assert expert["score"] > novice["score"] + 20
+    again = run(path, "expert")
+    assert again == expert
+    assert run(path, "novice") == novice
+    # the breakdown adds up to the score
+    b = expert["breakdown"]
+    parts = [v for v in b.values() if isinstance(v, dict) and "points" in v]
+    total = sum(p["points"] for p in parts) - b["penalties"]
+    assert abs(100 * total / sum(p["max"] for p in parts) - expert["score"]) <= 1
