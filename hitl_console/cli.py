@@ -19,6 +19,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "signals": ("hitl_console.signals_cli", "signals"),
     "rehearse": ("hitl_console.rehearse_cmd", "rehearse"),
     "scenarios": ("hitl_console.scenarios_cmd", "scenarios"),
+    "export": ("hitl_console.export_cmd", "export"),
+    "report": ("hitl_console.report_cmd", "report"),
+    "review": ("hitl_console.review_cmd", "review"),
     "run": ("hitl_console.run_cmd", "run"),
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hitl_console.config import Thresholds
+from hitl_console.config import Settings
 from hitl_console.core.catalogue import Catalogue
 from hitl_console.core.clock import SimClock
 from hitl_console.core.engine import Floor
@@ -22,7 +22,7 @@ class Planter:
         self, path: Path, catalogue: Catalogue, *, start: float = START, source: str = "test"
     ) -> None:
         self.clock = SimClock(start)
-        self.floor = Floor(catalogue, self.clock, Thresholds())
+        self.floor = Floor(catalogue, self.clock, Settings().thresholds)
         self.store = Store(path)
         self.session_id = self.store.start_session(source=source, supervisor="test", seed=1, started_at=start)
         self.floor.subscribe(self.store.on_event)

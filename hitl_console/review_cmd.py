@@ -1,0 +1,24 @@
+"""``hitl-console review``: browse the session log's sessions, takeovers and chat timelines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hitl_console.paths import default_db
+
+
+@click.command()
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Session log (SQLite). Default: $HITL_CONSOLE_DB or the user data directory.",
+)
+def review(db: Path | None) -> None:
+    """Browse past sessions, their takeovers (filter and sort them) and replay one chat's timeline."""
+    from hitl_console.review.app import ReviewApp  # Textual loads only for this command
+
+    app = ReviewApp.open(db or default_db())
+    app.run()
