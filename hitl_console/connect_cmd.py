@@ -64,6 +64,19 @@ def connect(
 
 
 def _screen(rt: Any, name: str, db_path: Path) -> None:
+    app = make_app(rt, name, db_path)
+    try:
+        app.run()
+    finally:
+        app.runtime.close()
+    if app.fatal is not None:
+        raise app.fatal
+    click.echo(f"hitl-console: session logged to {db_path}")
+
+
+def make_app(rt: Any, name: str, db_path: Path | None, *, threaded: bool = True) -> Any:
+    """The console's App on a bridge runtime, showing the link's state (title bar, and a notice when it
+    changes). ``threaded=False`` runs the engine on the screen's loop (tests)."""
     from hitl_console.bridge.link import LinkState
     from hitl_console.bridge.runtime import BridgeDriver
     from hitl_console.tui.app import HitlApp
@@ -78,12 +91,14 @@ def _screen(rt: Any, name: str, db_path: Path) -> None:
         db_path=db_path,
         on_close=rt.close,
         flush=rt.store.flush if rt.store is not None else None,
+        threaded=threaded,
     )
     link = rt.source.link
 
     class BridgedApp(HitlApp):
         """The console, plus the link's state: in the title bar and as a notice when it changes."""
 
+        CSS_PATH = _css_of(HitlApp)  # type: ignore[assignment]
         _link_state: LinkState | None = None
 
         async def on_mount(self) -> None:
@@ -99,14 +114,17 @@ def _screen(rt: Any, name: str, db_path: Path) -> None:
                                 markup=False, timeout=6)
                 self._link_state = snap.state
 
-    app = BridgedApp(runtime)
-    try:
-        app.run()
-    finally:
-        runtime.close()
-    if app.fatal is not None:
-        raise app.fatal
-    click.echo(f"hitl-console: session logged to {db_path}")
+    return BridgedApp(runtime)
+
+
+def _css_of(app_class: type) -> list[str | Path]:
+    """An App's CSS files as absolute paths (Textual reads relative ones next to the subclass's module)."""
+    import inspect
+
+    css: Any = getattr(app_class, "CSS_PATH", None) or []
+    paths = css if isinstance(css, list) else [css]
+    here = Path(inspect.getfile(app_class)).parent
+    return [p if Path(p).is_absolute() else here / p for p in paths]
 
 
 async def _headless(rt: Any) -> None:
