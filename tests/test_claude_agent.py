@@ -7,8 +7,8 @@ import json
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-
 from fake_anthropic import FakeAnthropic, error, refusal, reply_tool, text, tool_use
+
 from hitl_console.agents.base import AgentContext, Turn
 from hitl_console.agents.claude import ClaudeNotConfigured, make_claude_agent
 from hitl_console.agents.claude_agent import ClaudeAgent
