@@ -16,6 +16,7 @@ from typing import Any, ClassVar, TypeVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
+from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from hitl_console.core.engine import CommandRefused
@@ -79,6 +80,8 @@ class HitlApp(App[int]):
         self._last_tick = time.perf_counter()
         self._stopped = False
         self.notified_escalations = 0
+        self._unannounced: list[tuple[str, str, str]] = []
+        self._last_announce = -1e9
         self.theme = "textual-dark"
 
     # -- life cycle ---------------------------------------------------------------------------------
@@ -138,17 +141,24 @@ class HitlApp(App[int]):
             return
         self.view = view
         screen = self.screen
-        with self.batch_update():
-            if isinstance(screen, FloorScreen):
-                screen.show(view)
-            elif isinstance(screen, ChatScreen):
-                await screen.update_from(view)
+        try:
+            with self.batch_update():
+                if isinstance(screen, FloorScreen):
+                    screen.show(view)
+                elif isinstance(screen, ChatScreen):
+                    await screen.update_from(view)
+        except NoMatches:
+            pass  # the screen is being built or torn down: the next tick shows it
         self._announce(view.new_escalations)
 
-    def _announce(self, new: Iterable[tuple[str, str, str]]) -> None:
-        new = list(new)
-        if not new:
+    def _announce(self, fresh: Iterable[tuple[str, str, str]]) -> None:
+        """Notify new escalations: at once, then at most one notification every few seconds."""
+        self._unannounced.extend(fresh)
+        now = time.monotonic()
+        if not self._unannounced or now - self._last_announce < 3.0:
             return
+        self._last_announce = now
+        new, self._unannounced = self._unannounced, []
         self.notified_escalations += len(new)
         if len(new) <= 2:
             for cid, customer, trigger in new:
@@ -228,6 +238,7 @@ class HitlApp(App[int]):
         msg = await self.command("send", self.runtime.source.send, chat_id, self.me, text)
         if msg is None:
             return False
+        await self.command("log", self.host.engine.commit)  # a human's words are in the log at once
         await self.refresh_view()
         return True
 

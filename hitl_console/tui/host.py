@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -52,6 +53,11 @@ class Engine:
             self._since_housekeeping = 0.0
             rt.floor.forget_closed()
         return self.observer.build()
+
+    async def commit(self) -> None:
+        """Write the log's buffered events now."""
+        if self.runtime.flush is not None:
+            self.runtime.flush()
 
     async def view(self) -> FloorView:
         return self.observer.build()
@@ -114,7 +120,7 @@ class ThreadHost:
         self._latest: FloorView | None = None
         self._error: BaseException | None = None
         self._stopping = False
-        self._started = threading.Event()
+        self._ticker_future: concurrent.futures.Future[None] | None = None
         self.ticks = 0
 
     def _run(self) -> None:
@@ -125,7 +131,7 @@ class ThreadHost:
         self._thread.start()
         await self.call(self.engine.start)
         self._latest = await self.call(self.engine.view)
-        asyncio.run_coroutine_threadsafe(self._ticker(), self._loop)
+        self._ticker_future = asyncio.run_coroutine_threadsafe(self._ticker(), self._loop)
 
     async def _ticker(self) -> None:
         last = time.perf_counter()
@@ -167,6 +173,10 @@ class ThreadHost:
             return
         self._stopping = True
         try:
+            if self._ticker_future is not None:
+                self._ticker_future.cancel()
+                with contextlib.suppress(concurrent.futures.CancelledError, asyncio.CancelledError):
+                    await asyncio.wrap_future(self._ticker_future)
             await self.call(self.engine.stop)
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)

@@ -37,15 +37,20 @@ class Driver(Protocol):
 
 
 class SimDriver:
-    """Moves a simulator's clock by ``wall_dt * speed`` per tick (``speed`` 0: only :meth:`run_for` moves it)."""
+    """Moves a simulator's clock by ``wall_dt * speed`` per tick (``speed`` 0: only :meth:`run_for` moves it).
 
-    def __init__(self, sim: Simulator, speed: float = 1.0, max_step_s: float = 1.0) -> None:
+    ``warmup_s`` simulated seconds run at start, so that the floor opens full rather than empty."""
+
+    def __init__(self, sim: Simulator, speed: float = 1.0, *, warmup_s: float = 0.0, max_step_s: float = 1.0) -> None:
         self.sim = sim
         self.speed = speed
+        self.warmup_s = warmup_s
         self.max_step_s = max_step_s
 
     async def start(self) -> None:
         self.sim.start()
+        if self.warmup_s > 0:
+            await self.run_for(self.warmup_s)
 
     async def advance(self, wall_dt: float) -> None:
         if self.speed > 0:
@@ -91,11 +96,18 @@ def make_sim_runtime(
     supervisor: str = "supervisor",
     speed: float = 1.0,
     start: float | None = None,
+    warmup_s: float = 90.0,
     threaded: bool = True,
 ) -> ConsoleRuntime:
-    """The built-in simulated contact centre, logging to ``db`` when given."""
+    """The built-in simulated contact centre, logging to ``db`` when given.
+
+    The simulation first runs ``warmup_s`` simulated seconds (ending at ``start``, default now), so the
+    floor opens with its chats already under way."""
+    import time
+
     from hitl_console.runtime import build_sim
 
+    start = (time.time() if start is None else start) - warmup_s
     rt = build_sim(
         settings, seed=seed, db=db, agent=agent, supervisor=supervisor, start=start, source_name="console"
     )
@@ -103,7 +115,7 @@ def make_sim_runtime(
     return ConsoleRuntime(
         floor=rt.floor,
         source=rt.sim,
-        driver=SimDriver(rt.sim, speed),
+        driver=SimDriver(rt.sim, speed, warmup_s=warmup_s),
         supervisor=supervisor,
         settings=settings,
         db_path=db,
