@@ -58,7 +58,7 @@ def clock() -> Clock:
 @pytest.fixture()
 async def agent(cat: Catalogue, fake: FakeAnthropic, clock: Clock) -> AsyncIterator[ClaudeAgent]:
     a = ClaudeAgent(
-        cat, AgentSettings(model="claude-test-model", timeout_s=2.0), api_key=KEY, base_url=fake.url,
+        cat, AgentSettings.model_validate({"model": "claude-test-model", "timeout_s": 2.0}), api_key=KEY, base_url=fake.url,
         sleep=Sleeps(), seed=1, clock=clock,
     )
     yield a
