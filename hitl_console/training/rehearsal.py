@@ -196,21 +196,26 @@ def result(rt: RehearsalRuntime) -> dict[str, Any]:
     }
 
 
+def score_and_record(rt: RehearsalRuntime, *, mode: str, actions_file: Path | None = None) -> dict[str, Any]:
+    """Score the rehearsal and store it in the log (when there is one); the log stays open."""
+    res = result(rt)
+    if rt.store is not None and rt.store.session_id is not None:
+        rt.store.flush()
+        rid = record_rehearsal(
+            rt.store,
+            res,
+            mode=mode,
+            actions_file=None if actions_file is None else str(actions_file),
+            started_at=rt.started_wall,
+            ended_at=time.time(),
+        )
+        res["log"] = {"db": str(rt.store.path), "session": rt.store.session_id, "rehearsal": rid}
+    return res
+
+
 def finish(rt: RehearsalRuntime, *, mode: str, actions_file: Path | None = None) -> dict[str, Any]:
     """Score the rehearsal, store it in the log (when there is one), close the log. Returns the result."""
-    res = result(rt)
     try:
-        if rt.store is not None and rt.store.session_id is not None:
-            rt.store.flush()
-            rid = record_rehearsal(
-                rt.store,
-                res,
-                mode=mode,
-                actions_file=None if actions_file is None else str(actions_file),
-                started_at=rt.started_wall,
-                ended_at=time.time(),
-            )
-            res["log"] = {"db": str(rt.store.path), "session": rt.store.session_id, "rehearsal": rid}
+        return score_and_record(rt, mode=mode, actions_file=actions_file)
     finally:
         rt.close()
-    return res

@@ -1,0 +1,84 @@
+"""The console app for a rehearsal: the live console's floor and chat screens, plus a scenario clock that
+pauses (``p``), an early end (``E``) and the debrief screen when the scenario is over."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.binding import Binding, BindingType
+
+from hitl_console.errors import HitlError
+from hitl_console.training.driver import RehearsalDriver
+from hitl_console.training.rehearsal import RehearsalRuntime, score_and_record
+from hitl_console.training.tui.debrief_screen import DebriefScreen
+from hitl_console.tui import app as console_app
+from hitl_console.tui.app import HitlApp
+from hitl_console.tui.runtime import ConsoleRuntime
+
+
+class RehearsalApp(HitlApp):
+    TITLE = "hitl-console rehearsal"
+    CSS_PATH = str(Path(console_app.__file__).with_name("app.tcss"))  # the console's own layout
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "pause", "Pause", id="rehearsal.pause", tooltip="Pause or resume the scenario clock"),
+        Binding("E", "end_rehearsal", "End", id="rehearsal.end", tooltip="End the rehearsal now and see the debrief"),
+    ]
+
+    def __init__(self, rehearsal: RehearsalRuntime, runtime: ConsoleRuntime, host: Any = None) -> None:
+        super().__init__(runtime, host)
+        self.rehearsal = rehearsal
+        self.result: dict[str, Any] | None = None
+        self.sub_title = rehearsal.scenario.title
+        self._ending = False
+
+    @property
+    def driver(self) -> RehearsalDriver:
+        d = self.runtime.driver
+        assert isinstance(d, RehearsalDriver)
+        return d
+
+    async def on_mount(self) -> None:  # runs after the console's own on_mount (Textual calls both)
+        sc = self.rehearsal.scenario
+        self.notify(f"{sc.goal}\np pauses the scenario clock, E ends the rehearsal.", title=sc.title,
+                    markup=False, timeout=12)
+
+    async def tick(self) -> None:
+        await super().tick()
+        if self.driver.over and self.result is None and not self._ending:
+            await self.end_rehearsal()
+
+    def action_pause(self) -> None:
+        if self.result is not None:
+            return
+        d = self.driver
+        d.paused = not d.paused
+        self.sub_title = self.rehearsal.scenario.title + ("  [paused]" if d.paused else "")
+        self.notify("Scenario clock paused." if d.paused else "Scenario clock running.", markup=False, timeout=2)
+
+    async def action_end_rehearsal(self) -> None:
+        if self.result is None:
+            await self.end_rehearsal()
+        elif not isinstance(self.screen, DebriefScreen):
+            await self.push_screen(DebriefScreen(self.result))
+
+    async def end_rehearsal(self) -> None:
+        """Stop the scenario clock, score and log the rehearsal (on the engine's loop), show the debrief."""
+        self._ending = True
+        self.driver.over = True
+        rt = self.rehearsal
+
+        async def score() -> dict[str, Any]:
+            return score_and_record(rt, mode="interactive")
+
+        try:
+            self.result = await self.host.call(score)
+        except HitlError as e:
+            self.fail(e)
+            return
+        await self.refresh_view()
+        await self.push_screen(DebriefScreen(self.result))
+
+    async def action_quit_rehearsal(self) -> None:
+        await self.stop_engine()
+        self.exit(0)

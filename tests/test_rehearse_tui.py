@@ -1,0 +1,92 @@
+"""The interactive rehearsal: the console's screens over the scenario player, pause, end and debrief."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+
+from hitl_console.config import Settings
+from hitl_console.core.models import ChatStatus
+from hitl_console.training.driver import RehearsalDriver
+from hitl_console.training.interactive import make_app, make_console_runtime
+from hitl_console.training.rehearsal import build_rehearsal
+from hitl_console.training.tui.debrief_screen import DebriefScreen
+from hitl_console.training.tui.rehearsal_app import RehearsalApp
+
+ROOT = Path(__file__).resolve().parents[1] / "scenarios" / "rehearsal"
+SCENARIO = ROOT / "01-technical-escalation.toml"
+START = 1_767_225_600.0
+SIZE = (150, 40)
+
+
+def make(db: Path) -> tuple[RehearsalApp, RehearsalDriver]:
+    settings = Settings()
+    settings.floor.bell = False
+    rt = build_rehearsal(SCENARIO, settings, db=db, supervisor="tina", start=START, mode="interactive")
+    console = make_console_runtime(rt, speed=0.0, threaded=False)
+    app = make_app(rt, console)
+    assert isinstance(app, RehearsalApp) and isinstance(console.driver, RehearsalDriver)
+    return app, console.driver
+
+
+async def test_pause_stops_the_scenario_clock(tmp_path: Path) -> None:
+    app, driver = make(tmp_path / "log.db")
+    driver.speed = 10.0
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("p")
+        assert driver.paused
+        t = driver.player.now_s()
+        await app.tick()
+        await app.tick()
+        assert driver.player.now_s() == t
+        await pilot.press("p")
+        assert not driver.paused
+    app.runtime.close()
+
+
+async def test_rehearsal_at_the_console_ends_in_a_debrief(tmp_path: Path) -> None:
+    db = tmp_path / "log.db"
+    app, driver = make(db)
+    player = driver.player
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.host.call(driver.run_for, 24.0)  # past the technical escalation at 20 s
+        await app.refresh_view()
+        assert app.rehearsal.floor.chats["C1"].status is ChatStatus.ESCALATED
+        assert await app.take_over("C1")
+        await pilot.pause()
+        assert await app.send("C1", "Sorry Mira, I'm a person. What is your order number?")
+        await app.host.call(driver.run_for, 8.0)
+        assert player.runs["C1"].last_turn == "gives_number"
+        assert await app.send("C1", "I've arranged a refund of the 23 EUR fee.")
+        await app.host.call(driver.run_for, 8.0)
+        assert await app.resolve("C1")
+        await app.tick()  # the player is done: the app scores and shows the debrief
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        assert app.result is not None and app.result["score"] >= 90
+        text = str(app.screen.query_one("#debrief-text").render())
+        assert f"{app.result['score']} / 100" in text and "Tips" in text and "Timeline" in text
+        await pilot.press("q")
+    app.runtime.close()
+    log = sqlite_utils.Database(db)
+    row = next(iter(log.query("select trainee, mode, score from rehearsals")))
+    assert row == {"trainee": "tina", "mode": "interactive", "score": app.result["score"]}
+    tk = next(iter(log.query("select kind, trigger, ending, rating from takeovers")))
+    assert tk == {"kind": "escalation", "trigger": "technical", "ending": "resolved", "rating": 5}
+
+
+async def test_ending_early_scores_what_was_done(tmp_path: Path) -> None:
+    app, driver = make(tmp_path / "log.db")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.host.call(driver.run_for, 10.0)
+        await pilot.press("E")
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        assert app.result is not None
+        assert app.result["chats"][0]["timing"] == "missed"
+        assert driver.over
+    app.runtime.close()
