@@ -108,7 +108,7 @@ class HitlApp(App[int]):
     def fail(self, error: HitlError) -> None:
         """End the console with one clear line (printed by the CLI), losing nothing already logged."""
         self.fatal = error
-        self.exit(2)
+        self.exit(return_code=2)
 
     # -- the tick -----------------------------------------------------------------------------------
     async def tick(self) -> None:
@@ -271,7 +271,7 @@ class HitlApp(App[int]):
         held = self.held()
         if not held:
             await self.stop_engine()
-            self.exit(0)
+            self.exit(return_code=0)
             return
 
         async def answer(yes: bool | None) -> None:
@@ -280,7 +280,7 @@ class HitlApp(App[int]):
             for cid in held:
                 await self.do("hand back", self.runtime.source.hand_back, cid, self.me)
             await self.stop_engine()
-            self.exit(0)
+            self.exit(return_code=0)
 
         n = len(held)
         await self.push_screen(
