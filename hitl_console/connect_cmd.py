@@ -75,12 +75,16 @@ def _screen(rt: Any, name: str, db_path: Path) -> None:
 
 
 def make_app(rt: Any, name: str, db_path: Path | None, *, threaded: bool = True) -> Any:
-    """The console's App on a bridge runtime, showing the link's state (title bar, and a notice when it
-    changes). ``threaded=False`` runs the engine on the screen's loop (tests)."""
+    """The console's App on a bridge runtime, showing the link's state (a line above the floor's KPIs, and
+    a notice when it changes). ``threaded=False`` runs the engine on the screen's loop (tests)."""
+    from rich.text import Text
+    from textual.widgets import Static
+
     from hitl_console.bridge.link import LinkState
     from hitl_console.bridge.runtime import BridgeDriver
     from hitl_console.tui.app import HitlApp
     from hitl_console.tui.runtime import ConsoleRuntime
+    from hitl_console.tui.screens.floor import FloorScreen
 
     runtime = ConsoleRuntime(
         floor=rt.floor,
@@ -96,7 +100,7 @@ def make_app(rt: Any, name: str, db_path: Path | None, *, threaded: bool = True)
     link = rt.source.link
 
     class BridgedApp(HitlApp):
-        """The console, plus the link's state: in the title bar and as a notice when it changes."""
+        """The console, plus the link's state: a line above the KPIs, and a notice when it changes."""
 
         CSS_PATH = _css_of(HitlApp)  # type: ignore[assignment]
         _link_state: LinkState | None = None
@@ -107,6 +111,17 @@ def make_app(rt: Any, name: str, db_path: Path | None, *, threaded: bool = True)
         def _show_link(self) -> None:
             snap = link.snapshot()  # frozen: safe to read from the screen's thread
             self.sub_title = snap.line()
+            screen = self.screen
+            if isinstance(screen, FloorScreen):
+                bars = screen.query("#bridge-link")
+                if not bars:
+                    screen.mount(Static("", id="bridge-link", markup=False), before=screen.query_one("#kpis"))
+                    bars = screen.query("#bridge-link")
+                style = {LinkState.CONNECTED: "green", LinkState.DOWN: "bold reverse red"}.get(
+                    snap.state, "bold reverse yellow"
+                )
+                for bar in bars.results(Static):
+                    bar.update(Text(f" {snap.url}  {snap.line()}", style=style, no_wrap=True, overflow="ellipsis"))
             if snap.state is not self._link_state:
                 if self._link_state is not None or snap.state is not LinkState.CONNECTED:
                     self.notify(snap.line(), title=f"Platform link {snap.state.value}",

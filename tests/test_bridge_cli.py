@@ -87,10 +87,13 @@ async def test_the_floor_screen_shows_the_link_state(tmp_path: Path) -> None:
         async with app.run_test() as pilot:
             run.go()
             await wait_for(lambda: "link connected" in str(app.sub_title) and len(rt.floor.chats) >= 3, 10.0)
-            await pilot.pause(0.2)
+            await pilot.pause(0.6)
+            bar = app.screen.query_one("#bridge-link")
+            assert "link connected" in str(bar.render()) and run.server.url in str(bar.render())
             await run.server.stop()
             await wait_for(lambda: "link reconnecting" in str(app.sub_title), 5.0)
-            await pilot.pause(0.1)
+            await pilot.pause(0.6)
+            assert "link reconnecting" in str(app.screen.query_one("#bridge-link").render())
             titles = [n.title for n in app._notifications]
             assert "Platform link reconnecting" in titles
             await app.action_quit()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 
 from hitl_console.core.engine import CommandRefused
@@ -54,38 +54,48 @@ class LinkSnapshot:
 
 
 class Link:
-    """Mutable link state; listeners hear of every state change."""
+    """Mutable link state and counters (changed on the bridge's loop); listeners hear of every state change.
+    :meth:`snapshot` copies them into a frozen :class:`LinkSnapshot`."""
 
     def __init__(self, url: str) -> None:
-        self._snap = LinkSnapshot(url=url, since=time.time())
+        self.url = url
+        self.state = LinkState.CONNECTING
+        self.since = time.time()
+        self.last_error = ""
+        self.last_event_id: str | None = None
+        self.events = self.applied = self.duplicates = self.malformed = self.ignored = 0
+        self.reconnects = self.failures = self.commands_failed = 0
         self._listeners: list[Callable[[LinkSnapshot], None]] = []
 
     def subscribe(self, listener: Callable[[LinkSnapshot], None]) -> None:
         self._listeners.append(listener)
 
     def snapshot(self) -> LinkSnapshot:
-        return self._snap
-
-    @property
-    def state(self) -> LinkState:
-        return self._snap.state
+        return LinkSnapshot(
+            url=self.url,
+            state=self.state,
+            since=self.since,
+            events=self.events,
+            applied=self.applied,
+            duplicates=self.duplicates,
+            malformed=self.malformed,
+            ignored=self.ignored,
+            reconnects=self.reconnects,
+            failures=self.failures,
+            commands_failed=self.commands_failed,
+            last_event_id=self.last_event_id,
+            last_error=self.last_error,
+        )
 
     def set_state(self, state: LinkState, error: str | None = None) -> None:
-        old = self._snap
-        snap = replace(old, last_error=old.last_error if error is None else error)
-        if state is not old.state:
-            snap = replace(snap, state=state, since=time.time())
-        self._snap = snap
-        if state is not old.state:
+        if error is not None:
+            self.last_error = error
+        if state is not self.state:
+            self.state = state
+            self.since = time.time()
+            snap = self.snapshot()
             for listener in self._listeners:
                 listener(snap)
-
-    def count(self, **deltas: int) -> None:
-        s = self._snap
-        self._snap = replace(s, **{k: getattr(s, k) + v for k, v in deltas.items()})
-
-    def update(self, **values: object) -> None:
-        self._snap = replace(self._snap, **values)  # type: ignore[arg-type]
 
 
 class BridgeError(HitlError):

@@ -115,7 +115,7 @@ class BridgeSource:
             self.events_url,
             self.link,
             token=self.token,
-            last_id=lambda: self.link.snapshot().last_event_id,
+            last_id=lambda: self.link.last_event_id,
             backoff=self.backoff,
             give_up_after=self.give_up_after,
         )
@@ -151,20 +151,20 @@ class BridgeSource:
             if self._last[0] == event_id and self._last[1] != data:
                 # SSE ids carry over to events without an id line: a different body means a missing id.
                 return self._malformed("", "the event has no id of its own (it repeats the one before)", data, event_id)
-            link.count(duplicates=1)
+            link.duplicates += 1
             return "duplicate"
         self._seen[event_id] = None
         if len(self._seen) > self.dedup_window:
             self._seen.popitem(last=False)
         self._last = (event_id, data)
-        link.count(events=1)
-        link.update(last_event_id=event_id)
+        link.events += 1
+        link.last_event_id = event_id
         try:
             ev = parse_event(data)
         except MalformedEvent as e:
             return self._malformed(e.chat_id, str(e), data, event_id)
         if isinstance(ev, UnknownEvent):
-            link.count(ignored=1)
+            link.ignored += 1
             return "ignored"
         try:
             self._apply(ev)
@@ -172,11 +172,11 @@ class BridgeSource:
             return self._malformed(ev.chat_id, f"{ev.type} cannot be applied: {e}", data, event_id)
         finally:
             self._wake()
-        link.count(applied=1)
+        link.applied += 1
         return "applied"
 
     def _malformed(self, chat_id: str, error: str, data: str, event_id: str) -> str:
-        self.link.count(malformed=1)
+        self.link.malformed += 1
         self.floor.note(
             EventType.BRIDGE_MALFORMED,
             chat_id,
@@ -269,7 +269,7 @@ class BridgeSource:
 
     # -- commands -----------------------------------------------------------------------------------
     def _command_failed(self, chat_id: str, action: str, error: str, *, accepted: bool = False) -> None:
-        self.link.count(commands_failed=1)
+        self.link.commands_failed += 1
         self.floor.note(EventType.BRIDGE_COMMAND, chat_id, {"action": action, "error": error, "accepted": accepted})
 
     async def _post(self, chat_id: str, action: str, body: BaseModel) -> CommandAccepted:

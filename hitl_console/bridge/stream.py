@@ -115,9 +115,9 @@ class EventStream:
                 async with aconnect_sse(self.client, "GET", self.url, headers=headers) as source:
                     self.check(source.response)
                     if self.ever_connected:
-                        link.count(reconnects=1)
+                        link.reconnects += 1
                     self.ever_connected = True
-                    link.update(failures=0)
+                    link.failures = 0
                     link.set_state(LinkState.CONNECTED, "")
                     self.backoff.reset()
                     async for sse in source.aiter_sse():
@@ -130,8 +130,8 @@ class EventStream:
             except BridgeError as e:
                 link.set_state(LinkState.DOWN, str(e))
                 raise
-            link.count(failures=1)
-            if not self.ever_connected and link.snapshot().failures >= self.give_up_after:
+            link.failures += 1
+            if not self.ever_connected and link.failures >= self.give_up_after:
                 link.set_state(LinkState.DOWN, error)
                 raise BridgeError(f"cannot reach the platform at {self.url}: {error}")
             link.set_state(LinkState.RECONNECTING, error)
