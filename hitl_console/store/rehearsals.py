@@ -52,3 +52,34 @@ def record_rehearsal(
     except sqlite3.Error as e:
         raise StoreError(f"session log {store.path}: cannot record the rehearsal ({e})") from None
     return int(cur.lastrowid or 0)
+
+
+def rehearsal_section(conn: sqlite3.Connection, scope: Any) -> Any:
+    """The report's rehearsal section: per trainee and scenario, runs and scores (None without rehearsals).
+
+    ``scope`` is the report's :class:`~hitl_console.store.report.Scope` (session and since)."""
+    from hitl_console.store.report import Section
+
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rehearsals'").fetchone():
+        return None
+    where: list[str] = []
+    params: list[Any] = []
+    if scope.session_id is not None:
+        where.append("session_id = ?")
+        params.append(scope.session_id)
+    if scope.since is not None:
+        where.append("started_at >= ?")
+        params.append(scope.since)
+    sql = (
+        "SELECT trainee, scenario_title, count(*), round(avg(score), 1), min(score), max(score)"
+        " FROM rehearsals" + (" WHERE " + " AND ".join(where) if where else "")
+        + " GROUP BY trainee, scenario_title ORDER BY trainee, scenario_title"
+    )
+    rows = [list(r) for r in conn.execute(sql, params)]
+    if not rows:
+        return None
+    return Section(
+        title="Rehearsals",
+        columns=["trainee", "scenario", "runs", "mean score", "worst", "best"],
+        rows=rows,
+    )

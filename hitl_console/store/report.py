@@ -130,7 +130,16 @@ def _plain(d: dict[str, Any]) -> dict[str, Any]:
 
 
 SectionFn = Callable[[sqlite3.Connection, Scope], Section | None]
-SECTIONS: dict[str, SectionFn] = {}
+
+
+def _rehearsals(conn: sqlite3.Connection, scope: Scope) -> Section | None:
+    from hitl_console.store.rehearsals import rehearsal_section  # trainee rehearsals, when logged
+
+    section: Section | None = rehearsal_section(conn, scope)
+    return section
+
+
+SECTIONS: dict[str, SectionFn] = {"rehearsals": _rehearsals}
 
 
 # -- statistics -----------------------------------------------------------------------------------
