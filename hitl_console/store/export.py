@@ -42,7 +42,6 @@ TABLES: dict[str, ExportTable] = {
     "messages": ExportTable("at", order="id", text_columns=("text", "author")),
     "events": ExportTable("at", order="id", json_columns=("data",)),
     "takeovers": ExportTable("taken_at", order="id"),
-    "rehearsals": ExportTable("started_at", order="id", json_columns=("timing_outcomes", "result")),
 }
 
 
