@@ -46,7 +46,7 @@ def trajectory(detail: ChatDetail) -> Text:
 class ChatScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Floor", id="chat.back",
-                tooltip="Back to the floor (a takeover stays open); in the composer: leave the composer"),
+                tooltip="Leave the composer, then back to the floor (a takeover stays open)"),
         Binding("t", "take_over", "Take over", id="chat.take_over", tooltip="Take this chat over"),
         Binding("i", "compose", "Write", id="chat.write", tooltip="Write to the customer"),
         Binding("d", "draft", "Insert draft", id="chat.draft",
