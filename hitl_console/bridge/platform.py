@@ -128,7 +128,7 @@ class DemoPlatform:
             self.closed[chat_id] = None
             while len(self.closed) > 100_000:
                 self.closed.popitem(last=False)
-        else:
+        elif body.get("type") == "chat.opened" or chat_id in self.open_events:
             self.open_events.setdefault(chat_id, []).append((event_id, data))
 
     def close(self) -> None:
