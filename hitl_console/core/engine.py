@@ -258,6 +258,7 @@ class Floor:
                 "risk": round(sig.risk, 4),
                 "level": round(sig.level, 4),
                 "msg_seq": msg.seq,
+                "takeover_id": chat.takeover.id if chat.takeover is not None else None,
                 **({"usage": dict(usage)} if usage else {}),
                 **({"latency_s": round(latency_s, 3)} if latency_s is not None else {}),
             },

@@ -144,7 +144,7 @@ class Customer:
                 return r.choice(_ASK_HUMAN[:2]) if r.random() < 0.3 else r.choice(_ANGRY[1:3]).format(f=f, F=f.upper())
             return r.choice(_ANGRY).format(f=f, F=f.upper())
         if self.anger >= 0.55:
-            if r.random() < 0.25:
+            if r.random() < 0.12:
                 return r.choice(_ASK_HUMAN)
             return r.choice(_FRUSTRATED).format(f=f)
         if self.anger >= 0.3:
@@ -165,7 +165,9 @@ class Customer:
     # -- the end ----------------------------------------------------------------------------------
     def rating(self) -> int:
         """1-5: a solved problem pulls it up; the worst moment and the final mood pull it down."""
-        x = 4.9 - 1.9 * self.peak - 1.2 * self.anger - (1.6 if not self.solved else 0.0)
+        # Moderate irritation that a human clears leaves little trace; a customer who got really angry
+        # (an emotional escalation) remembers it even when the problem is solved.
+        x = 4.85 - 2.4 * max(0.0, self.peak - 0.35) - 1.0 * self.anger - (1.6 if not self.solved else 0.0)
         x += self.rng.gauss(0.0, 0.35)
         return int(min(5, max(1, round(x))))
 

@@ -53,7 +53,7 @@ _COUNT_HUMAN = (
     "UPDATE takeovers SET human_messages = human_messages + 1,"
     " first_reply_at = coalesce(first_reply_at, ?),"
     " reply_latency_s = coalesce(reply_latency_s, ? - taken_at)"
-    " WHERE session_id = ? AND chat_id = ? AND ended_at IS NULL"
+    " WHERE session_id = ? AND takeover_id = ?"
 )
 _END_TAKEOVER = (
     "UPDATE takeovers SET ended_at = ?, ending = ?, rating = ? WHERE session_id = ? AND takeover_id = ?"
@@ -184,8 +184,8 @@ class Store:
                     ),
                 )
             )
-            if d["role"] == "human":
-                ops.append((_COUNT_HUMAN, (ev.at, ev.at, sid, ev.chat_id)))
+            if d["role"] == "human" and d.get("takeover_id") is not None:
+                ops.append((_COUNT_HUMAN, (ev.at, ev.at, sid, d["takeover_id"])))
         elif t is EventType.CHAT_OPENED:
             ops.append(
                 (
@@ -250,25 +250,29 @@ class Store:
             self.flush()
 
     def flush(self) -> int:
-        """Write everything buffered in one transaction. Returns the number of statements written."""
+        """Write everything buffered in one transaction. Returns the number of statements written.
+
+        Inserts go first, each statement's rows in one ``executemany`` (every update refers to a row
+        inserted earlier, in this batch or before); updates follow in their original order.
+        """
         ops = self._ops
         if not ops:
             return 0
+        inserts: dict[str, list[tuple[Any, ...]]] = {}
+        updates: list[tuple[str, tuple[Any, ...]]] = []
+        for sql, params in ops:
+            if sql[0] == "I":
+                inserts.setdefault(sql, []).append(params)
+            else:
+                updates.append((sql, params))
         with self._writing():
             conn = self.db.conn
             conn.execute("BEGIN IMMEDIATE")
             try:
-                i, n = 0, len(ops)
-                while i < n:
-                    sql = ops[i][0]
-                    j = i + 1
-                    while j < n and ops[j][0] is sql:
-                        j += 1
-                    if j - i == 1:
-                        conn.execute(sql, ops[i][1])
-                    else:
-                        conn.executemany(sql, [p for _, p in ops[i:j]])
-                    i = j
+                for sql, rows in inserts.items():
+                    conn.executemany(sql, rows)
+                for sql, params in updates:
+                    conn.execute(sql, params)
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
