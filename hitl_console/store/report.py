@@ -12,6 +12,7 @@ Extension: add a function to :data:`SECTIONS`; it gets the connection and the :c
 from __future__ import annotations
 
 import math
+import operator
 import sqlite3
 import statistics
 from collections import defaultdict
@@ -161,15 +162,23 @@ def t_quantile(p: float, df: float) -> float:
     return z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
 
 
+def _mean_var(xs: list[int]) -> tuple[float, float]:
+    """Mean and sample variance of integer ratings, from exact integer sums (fast on 100,000 values)."""
+    n = len(xs)
+    s = sum(xs)
+    ss = sum(map(operator.mul, xs, xs))
+    return s / n, ((n * ss - s * s) / (n * (n - 1)) if n > 1 else 0.0)
+
+
 def mean_ci(xs: list[int]) -> tuple[float | None, tuple[float, float] | None]:
     """The mean and its 95% t interval (no interval below two values)."""
     n = len(xs)
     if n == 0:
         return None, None
-    m = statistics.fmean(xs)
+    m, var = _mean_var(xs)
     if n < 2:
         return m, None
-    half = t_quantile(0.975, n - 1) * statistics.stdev(xs, m) / math.sqrt(n)
+    half = t_quantile(0.975, n - 1) * math.sqrt(var / n)
     return m, (m - half, m + half)
 
 
@@ -177,11 +186,11 @@ def welch_diff(a: list[int], b: list[int]) -> tuple[float | None, tuple[float, f
     """mean(a) - mean(b) and its 95% Welch interval."""
     if not a or not b:
         return None, None
-    ma, mb = statistics.fmean(a), statistics.fmean(b)
+    (ma, va), (mb, vb) = _mean_var(a), _mean_var(b)
     d = ma - mb
     if len(a) < 2 or len(b) < 2:
         return d, None
-    va, vb = statistics.variance(a, ma) / len(a), statistics.variance(b, mb) / len(b)
+    va, vb = va / len(a), vb / len(b)
     se2 = va + vb
     if se2 == 0:
         return d, (d, d)
