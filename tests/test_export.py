@@ -34,6 +34,20 @@ def log(tmp_path_factory: pytest.TempPathFactory, catalogue: Catalogue) -> Path:
     q = Planter(path, catalogue, start=START + 100)
     q.chat("proactive", t0=START + 100, rating=4)
     q.close()
+    conn = sqlite3.connect(path)
+    with conn:  # a trainee's rehearsal result, as the rehearsal player records it
+        conn.execute(
+            "INSERT INTO rehearsals (session_id, scenario_file, scenario_title, trainee, mode, started_at, ended_at,"
+            " score, timing_points, max_points, timing_outcomes, result) VALUES (2, 'late.toml', 'Late parcel',"
+            " 'Ana', 'scripted', ?, ?, 72, 30.5, 100.0, ?, ?)",
+            (
+                START + 300,
+                START + 420.25,
+                json.dumps({"early": 1}),
+                json.dumps({"score": 72, "said": [SECRET]}),
+            ),
+        )
+    conn.close()
     return path
 
 
@@ -99,7 +113,7 @@ def test_filters_by_session_and_since(log: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
-@pytest.mark.parametrize("table", ["messages", "events"])
+@pytest.mark.parametrize("table", ["messages", "events", "rehearsals"])
 def test_redact_masks_text_everywhere_it_is_logged(log: Path, tmp_path: Path, fmt: str, table: str) -> None:
     plain, masked = tmp_path / f"p.{fmt}", tmp_path / f"m.{fmt}"
     _run(["--db", str(log), "--table", table, "--format", fmt, "--out", str(plain)])
@@ -227,3 +241,16 @@ def test_export_reads_while_the_console_writes(tmp_path: Path, catalogue: Catalo
     p.chat("ai_only", t0=START + 10, rating=4)
     p.close()
     assert len(buf.getvalue().splitlines()) == 1
+
+
+def test_schema_doc_describes_every_table_and_column(tmp_path: Path) -> None:
+    from hitl_console.store.writer import open_db
+
+    db = open_db(tmp_path / "fresh.db")
+    doc = (Path(__file__).parent.parent / "docs" / "schema.md").read_text(encoding="utf-8")
+    sections = {s.split("`")[1]: s for s in doc.split("\n## ")[1:] if s.startswith("`")}
+    for table in db.table_names():
+        assert table in sections, f"docs/schema.md has no section for {table}"
+        for col in db[table].columns_dict:
+            assert f"| `{col}` |" in sections[table], f"docs/schema.md: {table}.{col} is not described"
+    assert set(TABLES) <= set(sections)  # every exportable table is documented

@@ -42,6 +42,7 @@ TABLES: dict[str, ExportTable] = {
     "messages": ExportTable("at", order="id", text_columns=("text", "author")),
     "events": ExportTable("at", order="id", json_columns=("data",)),
     "takeovers": ExportTable("taken_at", order="id"),
+    "rehearsals": ExportTable("started_at", order="id", json_columns=("timing_outcomes", "result")),
 }
 
 
@@ -189,7 +190,7 @@ def export_csv(
     cond, params = _where(spec, q)
     sql = f"SELECT {exprs} FROM {_quote(q.table)}{cond} ORDER BY {spec.order}"
     total = count_rows(conn, q) if progress else 0
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", errors="replace", newline="", write_through=False)  # type: ignore[arg-type]
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", errors="replace", newline="", write_through=False)
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(cols)
     n = 0
