@@ -228,3 +228,20 @@ def test_bad_input_is_one_line_and_exit_2(
     assert e.value.code == 2
     err = capsys.readouterr().err
     assert expect in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_agent_usage_section(tmp_path: Path, catalogue: Catalogue) -> None:
+    p = Planter(tmp_path / "log.db", catalogue)
+    p.chat("ai_only", t0=START, rating=5)
+    p.close()
+    conn = sqlite3.connect(tmp_path / "log.db")
+    assert "agent_usage" not in build_report(conn, Scope()).sections  # the rules agent reports no usage
+    with conn:
+        conn.execute(
+            "INSERT INTO messages (session_id, chat_id, seq, at, role, author, text, input_tokens, output_tokens,"
+            " latency_s) VALUES (1, 'P00001', 99, ?, 'ai', 'claude', 'hi', 1200, 80, 1.5), "
+            "(1, 'P00001', 100, ?, 'ai', 'claude', 'ok', 1300, 20, 2.5)",
+            (START + 5, START + 6),
+        )
+    sec = build_report(conn, Scope()).sections["agent_usage"]
+    assert sec.rows == [["claude", 2, 2500, 100, 2.0, 2.5]]

@@ -140,7 +140,37 @@ def _rehearsals(conn: sqlite3.Connection, scope: Scope) -> Section | None:
     return section
 
 
-SECTIONS: dict[str, SectionFn] = {"rehearsals": _rehearsals}
+def _agent_usage(conn: sqlite3.Connection, scope: Scope) -> Section | None:
+    """AI replies per agent with their token usage and latency, for agents that report them (else None)."""
+    cols = {r[1] for r in conn.execute("PRAGMA table_info(messages)")}
+    if not {"input_tokens", "output_tokens", "latency_s"} <= cols:
+        return None
+    where = ["role = 'ai'", "(input_tokens IS NOT NULL OR latency_s IS NOT NULL)"]
+    params: list[Any] = []
+    if scope.session_id is not None:
+        where.append("session_id = ?")
+        params.append(scope.session_id)
+    if scope.since is not None:
+        where.append("at >= ?")
+        params.append(scope.since)
+    rows = conn.execute(
+        "SELECT coalesce(author, '?'), count(*), sum(input_tokens), sum(output_tokens), avg(latency_s),"
+        f" max(latency_s) FROM messages WHERE {' AND '.join(where)} GROUP BY 1 ORDER BY 1",
+        params,
+    ).fetchall()
+    if not rows:
+        return None
+    return Section(
+        "Agent usage",
+        ["agent", "replies", "input tokens", "output tokens", "mean latency (s)", "max latency (s)"],
+        [
+            [a, n, i, o, None if m is None else round(m, 2), None if x is None else round(x, 2)]
+            for a, n, i, o, m, x in rows
+        ],
+    )
+
+
+SECTIONS: dict[str, SectionFn] = {"rehearsals": _rehearsals, "agent_usage": _agent_usage}
 
 
 # -- statistics -----------------------------------------------------------------------------------
