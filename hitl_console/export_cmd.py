@@ -71,6 +71,8 @@ def export(
         raise OutputError(f"--format {fmt!r}: not one of {', '.join(FORMATS)}")
     db_path = db or default_db()
     q = ExportQuery(table, since=parse_time(since) if since else None, session_id=session_id, redact=redact)
+    if out != "-" and Path(out).resolve() == db_path.resolve():
+        raise OutputError(f"output {out}: is the session log itself")
     conn = open_log(db_path)
     progress = _Progress(f"{table} -> {out}") if sys.stderr.isatty() and out != "-" else None
     try:

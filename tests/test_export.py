@@ -198,6 +198,7 @@ def test_streams_in_constant_memory(tmp_path: Path, log: Path, monkeypatch: pyte
         (["--db", "{log}", "--table", "chats", "--format", "xlsx", "--out", "-"], "--format 'xlsx'"),
         (["--db", "{log}", "--table", "chats", "--out", "{nodir}/x.csv"], "cannot be written"),
         (["--db", "{log}", "--table", "chats", "--out", "{tmp}"], "is a directory"),
+        (["--db", "{log}", "--table", "chats", "--out", "{log}"], "is the session log itself"),
         (["--db", "{log}", "--table", "chats", "--since", "2026-02-30", "--out", "-"], "--since"),
     ],
 )
