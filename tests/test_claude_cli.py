@@ -56,6 +56,7 @@ def test_simulate_with_claude_end_to_end(fake: FakeAnthropic, tmp_path: Path) ->
     assert res.returncode == 0, res.stderr
     summary = json.loads(res.stdout)
     assert summary["chats"] == 5
+    assert summary["ai_resolved_share"] > 0  # Claude's knowledge-base answers solve chats
     assert fake.requests, "the agent never called the API"
     assert all(KEY in (r.headers.get("x-api-key", "") + r.headers.get("authorization", "")) for r in fake.requests)
     assert {r.body["model"] for r in fake.requests} == {"claude-sonnet-5"}
