@@ -14,7 +14,7 @@ Migration = Callable[[sqlite_utils.Database], None]
 
 
 def _m1_initial(db: sqlite_utils.Database) -> None:
-    db["sessions"].create(
+    db.table("sessions").create(
         {
             "id": int,
             "started_at": float,
@@ -27,7 +27,7 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["chats"].create(
+    db.table("chats").create(
         {
             "session_id": int,
             "chat_id": str,
@@ -48,7 +48,7 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
         },
         pk=("session_id", "chat_id"),
     )
-    db["messages"].create(
+    db.table("messages").create(
         {
             "id": int,
             "session_id": int,
@@ -64,7 +64,7 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["events"].create(
+    db.table("events").create(
         {
             "id": int,
             "session_id": int,
@@ -76,7 +76,7 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["takeovers"].create(
+    db.table("takeovers").create(
         {
             "id": int,
             "session_id": int,
@@ -100,17 +100,17 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["messages"].create_index(["session_id", "chat_id"])
-    db["events"].create_index(["session_id", "chat_id"])
-    db["takeovers"].create_index(["session_id", "chat_id"])
-    db["takeovers"].create_index(["session_id", "takeover_id"], unique=True)
-    db["chats"].create_index(["opened_at"])
+    db.table("messages").create_index(["session_id", "chat_id"])
+    db.table("events").create_index(["session_id", "chat_id"])
+    db.table("takeovers").create_index(["session_id", "chat_id"])
+    db.table("takeovers").create_index(["session_id", "takeover_id"], unique=True)
+    db.table("chats").create_index(["opened_at"])
 
 
 def _m_agent_usage(db: sqlite_utils.Database) -> None:
     """Token usage and latency of AI messages from agents that report them (Claude); NULL otherwise."""
     for column, type_ in (("input_tokens", int), ("output_tokens", int), ("latency_s", float)):
-        db["messages"].add_column(column, type_)
+        db.table("messages").add_column(column, type_)
 
 
 def _m_rehearsals(db: sqlite_utils.Database) -> None:

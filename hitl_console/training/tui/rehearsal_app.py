@@ -19,7 +19,7 @@ from hitl_console.tui.runtime import ConsoleRuntime
 
 class RehearsalApp(HitlApp):
     TITLE = "hitl-console rehearsal"
-    CSS_PATH = str(Path(console_app.__file__).with_name("app.tcss"))  # the console's own layout
+    CSS_PATH = Path(console_app.__file__).with_name("app.tcss")  # the console's own layout
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "pause", "Pause", id="rehearsal.pause", tooltip="Pause or resume the scenario clock"),
         Binding("E", "end_rehearsal", "End", id="rehearsal.end", tooltip="End the rehearsal now and see the debrief"),
