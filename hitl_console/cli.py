@@ -45,7 +45,8 @@ class LazyGroup(click.Group):
 def cli(ctx: click.Context) -> None:
     """Supervise many AI-handled customer-service chats and step in when it matters.
 
-    With no command, opens the live floor on the built-in simulated contact centre.
+    With no command, opens the live floor on the built-in simulated contact centre;
+    options before any command go to `run` (`hitl-console --seed 3 --speed 2`).
     """
     if ctx.invoked_subcommand is None:
         run = cli.get_command(ctx, "run")
@@ -59,8 +60,11 @@ def cli(ctx: click.Context) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; user errors end as one line on stderr with exit status 2, never a traceback."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0].startswith("-") and args[0] not in ("--help", "-h", "--version"):
+        args.insert(0, "run")  # `hitl-console --seed 3` is `hitl-console run --seed 3`
     try:
-        cli.main(args=argv, prog_name="hitl-console", standalone_mode=False)
+        cli.main(args=args, prog_name="hitl-console", standalone_mode=False)
     except HitlError as e:
         click.echo(f"hitl-console: error: {e}", err=True)
         sys.exit(e.exit_code)
