@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Coroutine, Iterable
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from textual.app import App, SystemCommand
@@ -61,7 +62,7 @@ class KeyCommands(Provider):
 class HitlApp(App[int]):
     """The console. ``HitlApp(runtime)``; tests may pass a host (e.g. an ``InlineHost``)."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "hitl-console"
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {KeyCommands}

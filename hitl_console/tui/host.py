@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import sys
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -41,6 +42,11 @@ class Engine:
         await self.runtime.driver.start()
 
     async def tick(self, wall_dt: float) -> FloorView:
+        await self.advance(wall_dt)
+        return self.observer.build()
+
+    async def advance(self, wall_dt: float) -> None:
+        """Move the source forward; write the log now and then; drop closed chats from memory."""
         rt = self.runtime
         await rt.driver.advance(wall_dt)
         self.ticks += 1
@@ -52,7 +58,6 @@ class Engine:
         if self._since_housekeeping >= rt.housekeeping_s:
             self._since_housekeeping = 0.0
             rt.floor.forget_closed()
-        return self.observer.build()
 
     async def commit(self) -> None:
         """Write the log's buffered events now."""
@@ -106,15 +111,22 @@ class InlineHost:
 
 
 class ThreadHost:
-    """The engine on a thread of its own, ticking ``tick_hz`` times a second; the screen reads its views.
+    """The engine on a thread of its own, moving ``2 * tick_hz`` times a second and publishing a frozen view
+    ``tick_hz`` times a second; :meth:`poll` returns the latest view at once, so the screen never waits for
+    the engine. While it runs, the interpreter's thread switch interval is shortened (``switch_s``) so that a
+    key press gets the interpreter quickly even when the engine is busy.
 
     An exception on the engine's side (a log that cannot be written, a broken source) stops the ticking
     and is raised by the next :meth:`poll`, so the screen can end with one clear line.
     """
 
-    def __init__(self, runtime: ConsoleRuntime, tick_hz: float | None = None) -> None:
+    def __init__(self, runtime: ConsoleRuntime, tick_hz: float | None = None, switch_s: float = 0.001) -> None:
         self.engine = Engine(runtime)
-        self.interval = 1.0 / (tick_hz or max(runtime.settings.floor.tick_hz, 10.0) * 2)
+        hz = tick_hz or runtime.settings.floor.tick_hz
+        self.interval = 0.5 / hz
+        self.publish_every = 1.0 / hz
+        self.switch_s = switch_s
+        self._old_switch = sys.getswitchinterval()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="hitl-engine", daemon=True)
         self._latest: FloorView | None = None
@@ -128,18 +140,22 @@ class ThreadHost:
         self._loop.run_forever()
 
     async def start(self) -> None:
+        sys.setswitchinterval(self.switch_s)
         self._thread.start()
         await self.call(self.engine.start)
         self._latest = await self.call(self.engine.view)
         self._ticker_future = asyncio.run_coroutine_threadsafe(self._ticker(), self._loop)
 
     async def _ticker(self) -> None:
-        last = time.perf_counter()
+        last = published = time.perf_counter()
         while not self._stopping:
             await asyncio.sleep(self.interval)
             now = time.perf_counter()
             try:
-                self._publish(await self.engine.tick(now - last))
+                await self.engine.advance(now - last)
+                if now - published >= self.publish_every:
+                    published = now
+                    self._publish(self.engine.observer.build())
             except BaseException as e:  # reported to the screen by poll()
                 self._error = e
                 return
@@ -153,9 +169,7 @@ class ThreadHost:
     async def poll(self, wall_dt: float) -> FloorView:
         if self._error is not None:
             raise self._error
-        if self._latest is None:
-            self._latest = await self.call(self.engine.view)
-        return self._latest
+        return self._latest if self._latest is not None else await self.fresh()
 
     def _publish(self, view: FloorView) -> None:
         latest = self._latest
@@ -163,7 +177,7 @@ class ThreadHost:
             self._latest = view
 
     async def fresh(self) -> FloorView:
-        """A view built now (after a command), newer than any the ticker published before."""
+        """A view built now on the engine's loop (never older than one shown before)."""
         view = await self.call(self.engine.view)
         self._publish(view)
         return self._latest or view
@@ -181,6 +195,7 @@ class ThreadHost:
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
             await asyncio.to_thread(self._thread.join, 5.0)
+            sys.setswitchinterval(self._old_switch)
 
 
 def make_host(runtime: ConsoleRuntime) -> Host:

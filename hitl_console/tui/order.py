@@ -63,7 +63,12 @@ def filter_rows(rows: Iterable[ChatRow], query: str) -> list[ChatRow]:
     words = query.lower().split()
     if not words:
         return list(rows)
-    return [r for r in rows if all(w in r.search for w in words)]
+    out = []
+    for r in rows:
+        text = r.search
+        if all(w in text for w in words):
+            out.append(r)
+    return out
 
 
 def next_sort(mode: str) -> SortMode:

@@ -43,7 +43,14 @@ class ChatRow:
     last_at: float
     opened_at: float
     version: int
-    search: str  # lower-case text the filter matches against
+
+    @property
+    def search(self) -> str:
+        """Lower-case text the filter matches against."""
+        return " ".join(
+            (self.id, self.customer, self.intent, self.status.value, self.holder or "ai", self.trigger or "",
+             self.last_text)
+        ).lower()
 
     def waiting_s(self, now: float) -> float:
         if self.status is ChatStatus.ESCALATED and self.trigger_at is not None:
@@ -105,9 +112,6 @@ def make_row(chat: ChatState, risk_warning: float) -> ChatRow:
         last_at=chat.last_at,
         opened_at=chat.opened_at,
         version=chat.version,
-        search=" ".join(
-            (chat.id, chat.customer, intent, status.value, chat.holder or "ai", chat.trigger or "", last)
-        ).lower(),
     )
 
 
