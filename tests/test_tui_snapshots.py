@@ -19,7 +19,8 @@ SNAP_SIZE = (140, 36)
 
 
 @pytest.fixture
-def console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, utc: None) -> Any:
+def console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Any:
+    request.getfixturevalue("utc")  # times of day in UTC
     monkeypatch.chdir(tmp_path)  # the header shows the log's path: keep it the same in every run
     app, rt = make_console(Path("log.db"), seed=11, chats=20, warmup_s=240.0)
     assert rt.floor.clock.now() == START - 240.0
