@@ -11,19 +11,19 @@ from hitl_console.tui.view import ChatRow
 _INF = float("inf")
 
 
-def _needs_human(me: str) -> Callable[[ChatRow], tuple[float, ...]]:
+def _needs_human(me: str) -> Callable[[ChatRow], tuple[float | str, ...]]:
     """Escalated chats first (longest waiting first, then by risk), then AI chats by risk (proactive
     candidates first), then my takeovers, then other humans' chats."""
 
-    def key(r: ChatRow) -> tuple[float, ...]:
+    def key(r: ChatRow) -> tuple[float | str, ...]:
         st = r.status
         if st is ChatStatus.ESCALATED:
-            return (0, r.trigger_at if r.trigger_at is not None else _INF, -r.risk)
+            return (0, r.trigger_at if r.trigger_at is not None else _INF, -r.risk, r.id)
         if st is ChatStatus.AI:
-            return (1, 0 if r.candidate else 1, -r.risk, r.opened_at)
+            return (1, 0 if r.candidate else 1, -r.risk, r.opened_at, r.id)
         if r.holder == me:
-            return (2, r.opened_at, 0)
-        return (3, r.opened_at, 0)
+            return (2, r.opened_at, 0, r.id)
+        return (3, r.opened_at, 0, r.id)
 
     return key
 
