@@ -1,12 +1,16 @@
 """Signals: frustration per customer message, chat-level level and trend, and the escalation forecast.
 
 One implementation serves the floor, the bridge and ``hitl-console signals``: feed turns to a
-:class:`ChatSignals` as they arrive.
+:class:`ChatSignals` as they arrive. The models are fitted on real labelled dialogues (see docs/signals.md).
 """
 
 from __future__ import annotations
 
-from hitl_console.signals import forecast, frustration
+from typing import Any
+
+from hitl_console.signals import forecast
+from hitl_console.signals import model as _model
+from hitl_console.signals.features import anger_prior, grams, overlap, pos_bucket, shape, tokens
 
 __all__ = ["ChatSignals"]
 
@@ -14,33 +18,88 @@ _ALPHA = 0.5  # weight of the newest message in the chat-level frustration level
 
 
 class ChatSignals:
-    """Incremental signals of one chat. Cheap: O(words) per turn, no allocation beyond a float list."""
+    """Incremental signals of one chat. Cheap: O(words) per turn, pure Python."""
 
-    __slots__ = ("history", "level", "trend", "risk", "_f", "low_conf_threshold")
+    __slots__ = (
+        "history",
+        "level",
+        "trend",
+        "risk",
+        "_f",
+        "low_conf_threshold",
+        "_models",
+        "_seen",
+        "_agent_since_customer",
+        "trace",
+    )
 
-    def __init__(self, low_conf_threshold: float = 0.5) -> None:
+    def __init__(self, low_conf_threshold: float = 0.5, models: _model.Models | None = None) -> None:
         self.history: list[float] = []
         self.level = 0.0
         self.trend = 0.0
-        self.risk = 0.0
         self.low_conf_threshold = low_conf_threshold
+        self._models = models or _model.load()
         self._f = forecast.RiskFeatures()
-        self.risk = forecast.risk(self._f)
+        self._seen: set[str] = set()
+        self._agent_since_customer = False
+        # When a list, every scored moment appends ("c", cgrams, agrams, dense) or ("r", agrams, dense):
+        # bench/fit_signals.py fits the models on exactly the features used here.
+        self.trace: list[tuple[Any, ...]] | None = None
+        self.risk = forecast.risk(self._f, self._models)
+
+    def customer_features(
+        self, text: str
+    ) -> tuple[set[str], frozenset[str] | set[str], dict[str, float], list[str]]:
+        toks = tokens(text)
+        cg = grams(toks)
+        f = self._f
+        d: dict[str, float] = {pos_bucket(f.customer_turns): 1.0}
+        shape(text, toks, "c_", d)
+        rep = overlap(toks, self._seen)
+        if rep:
+            d["c_rep"] = rep
+        if self._agent_since_customer:
+            ag = f.agent_grams
+            d.update(f.agent_dense)
+        else:
+            ag = frozenset()
+            d["noagent"] = 1.0
+        if f.customer_turns:
+            d["h_last"] = f.last_frustration
+            d["h_lvl"] = f.level
+            d["h_peak"] = f.peak
+        return cg, ag, d, toks
 
     def add_customer(self, text: str) -> float:
         """Score a customer message; update level, trend and risk. Returns the message's frustration."""
-        s = frustration.score(text)
+        cg, ag, d, toks = self.customer_features(text)
+        if self.trace is not None:
+            self.trace.append(("c", cg, ag, d))
+        models = self._models
+        s = _model.sigmoid(
+            models.frustration.z(cg, ag, d) + anger_prior(toks, cg) + 1.5 * d.get("c_caps", 0.0)
+        )
+        mild = _model.sigmoid(models.mild.z(cg, ag, d))
         prev = self.level
         self.level = s if not self.history else _ALPHA * s + (1 - _ALPHA) * self.level
         self.trend = self.level - prev if self.history else 0.0
         self.history.append(s)
+        self._seen.update(toks)
+        self._agent_since_customer = False
         f = self._f
         f.last_frustration = s
         f.level = self.level
         f.trend = self.trend
         f.peak = max(f.peak, s)
         f.customer_turns += 1
-        self.risk = forecast.risk(f)
+        f.at_agent = False
+        f.mild_level = mild if f.customer_turns == 1 else _ALPHA * mild + (1 - _ALPHA) * f.mild_level
+        f.mild_last = mild
+        rep = d.get("c_rep", 0.0)
+        if rep > f.repetition_max:
+            f.repetition_max = rep
+        f.customer_grams = cg
+        self._update_risk()
         return s
 
     def add_agent(self, text: str, confidence: float | None = None) -> float:
@@ -50,5 +109,32 @@ class ChatSignals:
             f.last_confidence = confidence
             if confidence < self.low_conf_threshold:
                 f.low_confidence_turns += 1
-        self.risk = forecast.risk(f)
+        toks = tokens(text)
+        ag = grams(toks)
+        if self._agent_since_customer:  # several agent messages in a row: one reply
+            ag |= f.agent_grams
+        ad: dict[str, float] = {}
+        shape(text, toks, "a_", ad)
+        f.agent_grams = ag
+        f.agent_dense = ad
+        fa = self._models.frustration.agent_part(ag)
+        if self._agent_since_customer:  # the same reply, continued
+            f.agent_part_sum -= f.agent_frustration_part
+        else:
+            f.agent_turns += 1
+        f.agent_frustration_part = fa
+        f.agent_part_sum += fa
+        if fa > f.agent_part_max:
+            f.agent_part_max = fa
+        f.at_agent = True
+        self._agent_since_customer = True
+        self._update_risk()
         return self.risk
+
+    def _update_risk(self) -> None:
+        if self.trace is not None:
+            f = self._f
+            self.trace.append(
+                ("r", f.customer_grams, f.agent_grams if f.at_agent else frozenset(), forecast.dense(f))
+            )
+        self.risk = forecast.risk(self._f, self._models)

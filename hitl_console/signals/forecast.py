@@ -1,13 +1,23 @@
-"""Escalation forecast: the probability that one of the next few customer turns is frustrated
-(and so a trigger fires), computed from the chat so far.
+"""Escalation forecast: the probability that one of the next 3 customer turns is frustrated, computed from
+the chat so far (running frustration level, trend and peak, number of customer turns, the last agent turn's
+words and shape, and the agent's last confidence when the engine knows it).
 
-v1 is a small logistic model over running features; the signals issue fits it on real data.
+A logistic model fitted on USS turn labels ("a turn with mean rating <= 2.5 within the next 3 customer
+turns") by ``bench/fit_signals.py``; see docs/signals.md.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from hitl_console.signals import model as _model
+from hitl_console.signals.features import pos_bucket
+
+# USS has no agent confidence, so these two weights are a prior, not fitted: a low-confidence AI answer
+# raises the risk as much as roughly one mildly frustrated customer turn.
+_EMPTY: frozenset[str] = frozenset()
+CONFIDENCE_WEIGHT = 1.2
+LOW_CONFIDENCE_TURN_WEIGHT = 0.3
 
 
 @dataclass(slots=True)
@@ -19,18 +29,49 @@ class RiskFeatures:
     customer_turns: int = 0
     last_confidence: float | None = None
     low_confidence_turns: int = 0
+    # the last agent turn (empty when the newest turn is the customer's)
+    agent_grams: frozenset[str] | set[str] = field(default_factory=frozenset)
+    agent_dense: dict[str, float] = field(default_factory=dict)
+    agent_frustration_part: float = 0.0
+    at_agent: bool = False
+    mild_last: float = 0.0  # P(mean rating < 3) of the last customer turn: mild dissatisfaction
+    mild_level: float = 0.0
+    agent_turns: int = 0
+    agent_part_max: float = -9.0  # the worst agent turn so far, as the frustration model sees it
+    agent_part_sum: float = 0.0
+    repetition_max: float = 0.0
+    # the last customer turn's n-grams
+    customer_grams: set[str] = field(default_factory=set)
 
 
-def risk(f: RiskFeatures) -> float:
-    conf = 1.0 if f.last_confidence is None else f.last_confidence
-    z = (
-        -3.0
-        + 2.2 * f.level
-        + 1.8 * f.last_frustration
-        + 2.5 * max(f.trend, 0.0)
-        + 1.0 * f.peak
-        + 1.6 * (1.0 - conf)
-        + 0.4 * min(f.low_confidence_turns, 3)
-        + 0.12 * min(f.customer_turns, 8)
-    )
-    return 1.0 / (1.0 + math.exp(-z))
+def dense(f: RiskFeatures) -> dict[str, float]:
+    """The named dense features of the risk model (also used when fitting)."""
+    d: dict[str, float] = {pos_bucket(f.customer_turns): 1.0}
+    if f.customer_turns:
+        d["h_last"] = f.last_frustration
+        d["h_lvl"] = f.level
+        d["h_peak"] = f.peak
+        d["h_up"] = max(f.trend, 0.0)
+        d["h_down"] = max(-f.trend, 0.0)
+        d["h_mlast"] = f.mild_last
+        d["h_mlvl"] = f.mild_level
+        d["rep_max"] = f.repetition_max
+    if f.agent_turns:
+        d["fa_max"] = f.agent_part_max
+        d["fa_mean"] = f.agent_part_sum / f.agent_turns
+    if f.at_agent:
+        d["at_agent"] = 1.0
+        d["fa"] = f.agent_frustration_part
+        d.update(f.agent_dense)
+    return d
+
+
+def risk(f: RiskFeatures, models: _model.Models | None = None) -> float:
+    m = (models or _model.load()).risk
+    z = m.z(f.customer_grams, f.agent_grams if f.at_agent else _EMPTY, dense(f))
+    if f.last_confidence is not None:
+        z += CONFIDENCE_WEIGHT * (1.0 - f.last_confidence)
+    z += LOW_CONFIDENCE_TURN_WEIGHT * min(f.low_confidence_turns, 3)
+    # The model is fitted on the moments before a chat's first frustrated turn (what the forecast is
+    # for); once a chat is frustrated, frustration persists, so the level is a floor.
+    return max(_model.sigmoid(z), f.level)

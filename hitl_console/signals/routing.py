@@ -1,7 +1,12 @@
 """Intent routing: the best supported intent for a customer text and how in-scope it is (0..1).
 
-v1: cosine similarity of word sets against labelled examples. The signals issue replaces the model
-(fitted on real out-of-scope data) behind the same interface.
+Built at run time from whatever labelled examples are given (the shop catalogue, ``--intents FILE``):
+texts become TF-IDF vectors over word uni/bigrams and in-word character 4-grams (so typos and
+inflections still match); a query is compared by cosine with every example (inverted index) and with each
+intent's centroid. The eligibility score is a logistic calibration of a few similarity features (best
+example, mean of the intent's top 3 examples, centroid, margin over the runner-up intent, share of the
+query's words the examples know), fitted on CLINC150 and BANKING77-OOS by ``bench/fit_signals.py`` and
+shipped with the other weights. See docs/signals.md.
 """
 
 from __future__ import annotations
@@ -12,15 +17,42 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-_WORD = re.compile(r"[a-z0-9']+")
+from hitl_console.signals import model as _model
+from hitl_console.signals.features import tokens as _tokens
+
 _STOP = frozenset(
-    "a an the i my me is are was it to of and or for on in at with this that be have has do does did "
+    "a an the i my me is are was it to of and or for on in at with this that be have has do does did "  # noqa: SIM905
     "can could would you your we our please hi hello".split()
 )
 
+_WORD = re.compile(r"[a-z0-9']+")
+
 
 def tokens(text: str) -> list[str]:
+    """Lower-case words without stop words (kept for callers such as the rules agent)."""
     return [w for w in _WORD.findall(text.lower()) if w not in _STOP]
+
+
+# Used when no calibration is shipped (unfitted checkout): roughly "best example cosine", centred at 0.45.
+_DEFAULT_CAL = {"bias": -4.0, "best": 5.0, "top3": 2.0, "centroid": 2.0}
+FEATURES = ("best", "top3", "centroid", "margin", "known", "second")
+
+
+def featurize(text: str) -> dict[str, float]:
+    """Sparse TF-IDF-ready term counts: word unigrams (not stop words), bigrams, char 4-grams."""
+    toks = _tokens(text)
+    out: dict[str, float] = {}
+    prev = "<s>"
+    for t in toks:
+        if t not in _STOP:
+            out["w:" + t] = 1.0
+            if len(t) > 4 and t[0] >= "a":  # in-word 4-grams of longer words: typos, inflections
+                padded = "#" + t + "#"
+                for i in range(len(padded) - 3):
+                    out["c:" + padded[i : i + 4]] = 0.5
+        out["b:" + prev + " " + t] = 1.0
+        prev = t
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,36 +62,101 @@ class Route:
 
 
 class IntentRouter:
-    """Nearest-intent matcher over labelled example texts."""
+    """Nearest-intent matcher over labelled example texts, with a calibrated in-scope score."""
 
-    def __init__(self, examples: Iterable[tuple[str, str]]) -> None:
+    def __init__(
+        self, examples: Iterable[tuple[str, str]], calibration: dict[str, float] | None = None
+    ) -> None:
+        docs: list[tuple[str, dict[str, float]]] = []
         df: dict[str, int] = defaultdict(int)
-        docs: list[tuple[str, set[str]]] = []
         for text, intent in examples:
-            toks = set(tokens(text))
-            if not toks:
+            f = featurize(text)
+            if not f:
                 continue
-            docs.append((intent, toks))
-            for t in toks:
-                df[t] += 1
-        n = max(len(docs), 1)
-        self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
-        self._docs = [(intent, toks, math.sqrt(sum(self._idf[t] ** 2 for t in toks))) for intent, toks in docs]
-        self.intents = sorted({i for i, _, _ in self._docs})
+            docs.append((intent, f))
+            for k in f:
+                df[k] += 1
+        n = len(docs)
+        self._idf = {k: math.log((1 + n) / (1 + c)) + 1.0 for k, c in df.items()}
+        self._unk_idf = math.log(1 + n) + 1.0
+        self.intents: list[str] = sorted({i for i, _ in docs})
+        index = {intent: j for j, intent in enumerate(self.intents)}
+        self._doc_intent: list[int] = []
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        centroids: list[dict[str, float]] = [defaultdict(float) for _ in self.intents]
+        for d, (intent, f) in enumerate(docs):
+            vec = self._vector(f)
+            j = index[intent]
+            self._doc_intent.append(j)
+            for k, v in vec.items():
+                postings[k].append((d, v))
+                centroids[j][k] += v
+        # Very common terms (in over 4% of many examples) add little to a cosine but dominate its cost:
+        # they stay in the norms but are not looked up.
+        cap = max(200, int(0.04 * n))
+        self._postings = {k: p for k, p in postings.items() if len(p) <= cap}
+        self._centroids: list[dict[str, float]] = []
+        for c in centroids:
+            norm = math.sqrt(sum(v * v for v in c.values())) or 1.0
+            self._centroids.append({k: v / norm for k, v in c.items()})
+        cal = calibration
+        if cal is None:
+            cal = _model.load().router or _DEFAULT_CAL
+        self._cal = cal
+
+    def _vector(self, f: dict[str, float]) -> dict[str, float]:
+        idf = self._idf
+        vec = {k: v * idf.get(k, self._unk_idf) for k, v in f.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        return {k: v / norm for k, v in vec.items()}
+
+    def similarity_features(self, text: str) -> tuple[str | None, dict[str, float]]:
+        """The best intent and the calibration features of a text (also used when fitting)."""
+        f = featurize(text)
+        if not f or not self.intents:
+            return None, {}
+        q = self._vector(f)
+        sims: dict[int, float] = defaultdict(float)
+        postings = self._postings
+        for k, v in q.items():
+            plist = postings.get(k)
+            if plist is not None:
+                for d, w in plist:
+                    sims[d] += v * w
+        per_intent: dict[int, list[float]] = defaultdict(list)
+        doc_intent = self._doc_intent
+        for d, s in sims.items():
+            per_intent[doc_intent[d]].append(s)
+        words = [k for k in f if k[0] == "w"]
+        known = sum(1 for k in words if k in self._idf) / len(words) if words else 0.0
+        if not per_intent:
+            return None, {"known": known}
+        # the intent of the nearest example (1-NN picks the intent best on small catalogues)
+        scored: list[tuple[float, int, float]] = []
+        for j, ss in per_intent.items():
+            ss.sort(reverse=True)
+            scored.append((ss[0], j, sum(ss[:3]) / 3.0))
+        scored.sort(reverse=True)
+        best, j, top3 = scored[0]
+        second = scored[1][0] if len(scored) > 1 else 0.0
+        cen = self._centroids[j]
+        centroid = sum(v * cen.get(k, 0.0) for k, v in q.items())
+        feats = {
+            "best": best,
+            "top3": top3,
+            "centroid": centroid,
+            "margin": best - second,
+            "second": second,
+            "known": known,
+        }
+        return self.intents[j], feats
 
     def route(self, text: str) -> Route:
-        toks = set(tokens(text))
-        if not toks or not self._docs:
+        intent, feats = self.similarity_features(text)
+        if intent is None:
             return Route(None, 0.0)
-        idf = self._idf
-        qnorm = math.sqrt(sum(idf.get(t, 0.0) ** 2 for t in toks) + 0.5 * sum(1 for t in toks if t not in idf))
-        best_intent: str | None = None
-        best = 0.0
-        for intent, dtoks, dnorm in self._docs:
-            common = toks & dtoks
-            if not common:
-                continue
-            sim = sum(idf[t] ** 2 for t in common) / (qnorm * dnorm)
-            if sim > best:
-                best, best_intent = sim, intent
-        return Route(best_intent, min(1.0, best))
+        cal = self._cal
+        z = cal.get("bias", 0.0)
+        for k, v in feats.items():
+            z += cal.get(k, 0.0) * v
+        return Route(intent, _model.sigmoid(z))

@@ -1,0 +1,102 @@
+"""The fitted signal models: small linear models over the features of :mod:`.features`.
+
+Weights ship as ``models/signals.json`` (compact JSON, about 250 KB; packaged by the ``**/*.json`` rule) (written by ``bench/fit_signals.py``), loaded once, lazily, with
+the standard library only: inference needs neither numpy nor scikit-learn.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Set as AbstractSet
+from pathlib import Path
+from typing import Any
+
+ARTEFACT = Path(__file__).resolve().parent / "models" / "signals.json"
+
+
+def sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+class Linear:
+    """Logistic model: a bias, weights for customer n-grams, agent n-grams and named dense features."""
+
+    __slots__ = ("bias", "wc", "wa", "wd")
+
+    def __init__(self, raw: dict[str, Any] | None = None) -> None:
+        raw = raw or {}
+        self.bias: float = float(raw.get("bias", 0.0))
+        self.wc: dict[str, float] = dict(raw.get("c", {}))
+        self.wa: dict[str, float] = dict(raw.get("a", {}))
+        self.wd: dict[str, float] = dict(raw.get("d", {}))
+
+    def z(self, cgrams: AbstractSet[str], agrams: AbstractSet[str], dense: dict[str, float]) -> float:
+        wc, wa, wd = self.wc, self.wa, self.wd
+        z = self.bias
+        if cgrams:
+            for g in wc.keys() & cgrams:  # C-level intersection over the smaller side
+                z += wc[g]
+        if agrams:
+            for g in wa.keys() & agrams:
+                z += wa[g]
+        for k, v in dense.items():
+            w = wd.get(k)
+            if w is not None:
+                z += w * v
+        return z
+
+    def agent_part(self, agrams: AbstractSet[str]) -> float:
+        wa = self.wa
+        return sum(wa[g] for g in wa.keys() & agrams)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"bias": self.bias, "c": self.wc, "a": self.wa, "d": self.wd}
+
+
+class Models:
+    """Everything fitted: frustration (mean rating <= 2.5), mild dissatisfaction (< 3), risk, routing."""
+
+    __slots__ = ("frustration", "mild", "risk", "router", "meta")
+
+    def __init__(self, raw: dict[str, Any] | None = None) -> None:
+        raw = raw or {}
+        self.frustration = Linear(raw.get("frustration"))
+        self.mild = Linear(raw.get("mild"))
+        self.risk = Linear(raw.get("risk"))
+        self.router: dict[str, float] = dict(raw.get("router", {}))
+        self.meta: dict[str, Any] = dict(raw.get("meta", {}))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "meta": self.meta,
+            "frustration": self.frustration.to_json(),
+            "mild": self.mild.to_json(),
+            "risk": self.risk.to_json(),
+            "router": self.router,
+        }
+
+
+_loaded: Models | None = None
+
+
+def load(path: Path | None = None) -> Models:
+    """The shipped models (cached after the first call)."""
+    global _loaded
+    if path is not None:
+        return Models(json.loads(path.read_text(encoding="utf-8")))
+    if _loaded is None:
+        try:
+            _loaded = Models(json.loads(ARTEFACT.read_text(encoding="utf-8")))
+        except FileNotFoundError:  # unfitted checkout: neutral models
+            _loaded = Models()
+    return _loaded
+
+
+def save(models: Models, path: Path = ARTEFACT) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = json.dumps(models.to_json(), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    path.write_text(data + "\n", encoding="utf-8")
