@@ -6,10 +6,11 @@ for a proactive takeover. Every change to the floor is an :class:`Event`; the lo
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 
 class ChatStatus(StrEnum):
@@ -52,22 +53,24 @@ class EventType(StrEnum):
     BRIDGE_COMMAND = "bridge.command"  # a supervisor command the platform did not confirm
 
 
-class Event(BaseModel):
-    """One change to the floor. ``at`` is seconds on the floor's clock (epoch seconds for the wall clock)."""
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One change to the floor. ``at`` is seconds on the floor's clock (epoch seconds for the wall clock).
 
-    model_config = ConfigDict(frozen=True)
+    Events and messages are the engine's hot path (tens of thousands a second), so they are frozen
+    slotted dataclasses built from already-checked values, not validated pydantic models.
+    """
 
     seq: int
     type: EventType
     chat_id: str
     at: float
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
 
 
-class Message(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Message:
     """One chat message with the scores computed when it arrived."""
-
-    model_config = ConfigDict(frozen=True)
 
     chat_id: str
     seq: int

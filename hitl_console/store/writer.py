@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlite_utils
 
 from hitl_console.core.models import Event, EventType
@@ -66,6 +67,9 @@ def _tokens(usage: Any) -> tuple[int | None, int | None]:
         return None, None
     inp = sum(int(usage.get(k) or 0) for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))
     return inp, int(usage.get("output_tokens") or 0)
+
+
+_dumps = orjson.dumps  # ~8x faster than json.dumps on event data: the writer's hot path
 
 
 def open_db(path: Path, *, create: bool = True) -> sqlite_utils.Database:
@@ -162,7 +166,7 @@ class Store:
             raise StoreError(f"session log {self.path}: no session started")
         d = ev.data
         ops = self._ops
-        ops.append((_INSERT_EVENT, (sid, ev.seq, ev.at, ev.type.value, ev.chat_id, json.dumps(d))))
+        ops.append((_INSERT_EVENT, (sid, ev.seq, ev.at, ev.type.value, ev.chat_id, _dumps(d).decode())))
         t = ev.type
         if t is EventType.MESSAGE:
             ops.append(
