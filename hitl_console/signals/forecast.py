@@ -17,6 +17,7 @@ from hitl_console.signals.features import pos_bucket
 # raises the risk as much as roughly one mildly frustrated customer turn.
 _EMPTY: frozenset[str] = frozenset()
 CONFIDENCE_WEIGHT = 1.2
+PERSIST_PEAK = 0.5  # a customer turn scored at least this: the level becomes a floor of the risk
 LOW_CONFIDENCE_TURN_WEIGHT = 0.3
 
 
@@ -73,5 +74,6 @@ def risk(f: RiskFeatures, models: _model.Models | None = None) -> float:
         z += CONFIDENCE_WEIGHT * (1.0 - f.last_confidence)
     z += LOW_CONFIDENCE_TURN_WEIGHT * min(f.low_confidence_turns, 3)
     # The model is fitted on the moments before a chat's first frustrated turn (what the forecast is
-    # for); once a chat is frustrated, frustration persists, so the level is a floor.
-    return max(_model.sigmoid(z), f.level)
+    # for); once a chat has clearly been frustrated, frustration persists, so its level is a floor.
+    r = _model.sigmoid(z)
+    return max(r, f.level) if f.peak >= PERSIST_PEAK else r
