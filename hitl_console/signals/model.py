@@ -37,12 +37,12 @@ class Linear:
     def z(self, cgrams: AbstractSet[str], agrams: AbstractSet[str], dense: dict[str, float]) -> float:
         wc, wa, wd = self.wc, self.wa, self.wd
         z = self.bias
+        # Set iteration order varies between processes (string hashing), so sum with fsum: exactly
+        # rounded, hence the same score for the same text in every run.
         if cgrams:
-            for g in wc.keys() & cgrams:  # C-level intersection over the smaller side
-                z += wc[g]
+            z += math.fsum([wc[g] for g in wc.keys() & cgrams])  # C-level intersection
         if agrams:
-            for g in wa.keys() & agrams:
-                z += wa[g]
+            z += math.fsum([wa[g] for g in wa.keys() & agrams])
         for k, v in dense.items():
             w = wd.get(k)
             if w is not None:
@@ -51,7 +51,7 @@ class Linear:
 
     def agent_part(self, agrams: AbstractSet[str]) -> float:
         wa = self.wa
-        return sum(wa[g] for g in wa.keys() & agrams)
+        return math.fsum([wa[g] for g in wa.keys() & agrams])
 
     def to_json(self) -> dict[str, Any]:
         return {"bias": self.bias, "c": self.wc, "a": self.wa, "d": self.wd}
