@@ -19,10 +19,16 @@ class Thresholds(BaseModel):
 
     confidence: float = Field(0.45, ge=0, le=1, description="An AI reply below this confidence fires `technical`.")
     frustration: float = Field(
-        0.7, ge=0, le=1, description="A chat frustration level at or above this fires `emotional`."
+        0.4,
+        ge=0,
+        le=1,
+        description="A customer message (or the chat's running level) scored at or above this fires `emotional`.",
     )
     risk_warning: float = Field(
-        0.5, ge=0, le=1, description="Escalation risk at or above this marks a chat as a proactive candidate."
+        0.2,
+        ge=0,
+        le=1,
+        description="Escalation risk at or above this, once the AI has answered, marks a chat as a proactive candidate.",
     )
 
 
@@ -45,14 +51,20 @@ class SimulationSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    live_chats: int = Field(30, ge=1, description="Target number of live chats the arrival process keeps.")
+    live_chats: int = Field(20, ge=1, description="Target number of live chats the arrival process keeps.")
     ineligible_share: float = Field(0.1, ge=0, le=1, description="Share of arriving chats with an ineligible intent.")
     wants_human_share: float = Field(0.08, ge=0, le=1, description="Share of customers who want a human from the start.")
     patience_s: float = Field(240.0, gt=0, description="Mean patience of a waiting customer, in seconds.")
     ai_reply_s: float = Field(3.0, gt=0, description="Mean delay of an AI reply, in seconds.")
     customer_think_s: float = Field(12.0, gt=0, description="Mean time a customer takes to answer, in seconds.")
-    human_reaction_s: float = Field(20.0, gt=0, description="Mean delay of a simulated supervisor before taking a chat.")
-    human_reply_s: float = Field(25.0, gt=0, description="Mean time a simulated supervisor takes to reply.")
+    human_reaction_s: float = Field(12.0, gt=0, description="Mean delay of a simulated supervisor before taking a chat.")
+    human_reply_s: float = Field(15.0, gt=0, description="Mean time a simulated supervisor takes to reply.")
+    colleagues: int = Field(
+        2, ge=0, description="Simulated fellow supervisors on the console's floor: they take escalations you leave."
+    )
+    colleague_grace_s: float = Field(
+        45.0, ge=0, description="How long an escalation waits before a simulated colleague may take it, in seconds."
+    )
 
 
 class AgentSettings(BaseModel):

@@ -20,7 +20,7 @@ def login_name() -> str:
 
 @click.command()
 @click.option("--chats", type=click.IntRange(min=1), default=None,
-              help="Target number of live chats (default: simulation.live_chats, 30).")
+              help="Target number of live chats (default: simulation.live_chats, 20).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed: same seed, same customers.")
 @click.option("--speed", type=click.FloatRange(min=0.0, min_open=True), default=1.0, show_default=True,
               help="Simulated seconds per wall-clock second.")

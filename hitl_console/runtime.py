@@ -53,12 +53,14 @@ def build_sim(
     db: Path | None = None,
     agent: str = "rules",
     max_chats: int | None = None,
-    supervisor: str = "console",
+    supervisor: str | None = None,
     policy: SupervisorPolicy | None = None,
     supervisors: int = 1,
     start: float | None = None,
     catalogue_path: Path | None = None,
     source_name: str = "simulator",
+    bot_prefix: str = "sup",
+    grace_s: float = 0.0,
 ) -> SimRuntime:
     """A simulated floor, logging to ``db`` when given, with simulated supervisors when ``policy`` is given."""
     catalogue = load_catalogue(catalogue_path)
@@ -69,7 +71,7 @@ def build_sim(
         store = Store(db)
         store.start_session(
             source=source_name,
-            supervisor=policy.value if policy else supervisor,
+            supervisor=supervisor or (policy.value if policy else "console"),
             agent=agent,
             seed=seed,
             config=settings.model_dump(mode="json"),
@@ -89,5 +91,7 @@ def build_sim(
     )
     rt = SimRuntime(settings, catalogue, clock, floor, sim, tally, store)
     if policy is not None:
-        rt.bots = make_supervisors(sim, policy, supervisors, cap=settings.floor.takeover_cap, seed=seed)
+        rt.bots = make_supervisors(
+            sim, policy, supervisors, cap=settings.floor.takeover_cap, seed=seed, prefix=bot_prefix, grace_s=grace_s
+        )
     return rt

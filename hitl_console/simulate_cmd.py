@@ -25,7 +25,7 @@ from hitl_console.sources.supervisors import SupervisorPolicy
               help="Session log (SQLite). Default: $HITL_CONSOLE_DB or the user data directory.")
 @click.option("--supervisor", "policy", type=click.Choice([p.value for p in SupervisorPolicy]),
               default="reactive", show_default=True, help="The simulated supervisors' policy.")
-@click.option("--supervisors", type=click.IntRange(min=1), default=2, show_default=True,
+@click.option("--supervisors", type=click.IntRange(min=1), default=4, show_default=True,
               help="How many simulated supervisors.")
 @click.option("--live", type=click.IntRange(min=1), default=None, help="Target number of live chats.")
 @click.option("--agent", type=click.Choice(["rules", "claude"]), default=None,

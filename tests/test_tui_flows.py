@@ -33,7 +33,7 @@ async def test_floor_lists_live_chats_escalations_first(tmp_path: Path) -> None:
         flags = [r.candidate for r in ai]
         assert flags == sorted(flags, reverse=True)  # proactive candidates before the other AI chats
         for r in ai:
-            assert r.candidate == (r.risk >= rt.settings.thresholds.risk_warning)
+            assert r.candidate == rt.floor.chats[r.id].is_candidate(rt.settings.thresholds.risk_warning)
         kpis = app.screen.query_one(KpiBar).render()
         assert f"waiting {n_esc}" in str(kpis)
     rt.close()
@@ -218,4 +218,20 @@ async def test_new_escalation_is_notified(tmp_path: Path) -> None:
         await pilot.pause()
         assert app.notified_escalations > before
         assert any("scalat" in (n.title or "") for n in app._notifications)
+    rt.close()
+
+
+async def test_simulated_colleagues_take_escalations_left_waiting(tmp_path: Path) -> None:
+    db = tmp_path / "log.db"
+    app, rt = make_console(db, colleagues=2, warmup_s=0.0)
+    grace = rt.settings.simulation.colleague_grace_s
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await advance(app, 240.0)
+        got = rows(db, "SELECT supervisor, kind, wait_s FROM takeovers")
+        assert got, "nobody took an escalation in four simulated minutes"
+        assert {s for s, _, _ in got} <= {"colleague-1", "colleague-2"}
+        assert all(k == "escalation" and w >= grace for _, k, w in got)  # the console's human had first go
+        held = [r for r in table(app).rows if r.status is ChatStatus.HUMAN]
+        assert all(r.holder and r.holder.startswith("colleague-") for r in held)
     rt.close()

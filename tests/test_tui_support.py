@@ -30,10 +30,18 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def make_console(
-    db: Path, *, seed: int = 3, chats: int = 14, warmup_s: float = 150.0, cap: int = 3, **floor: Any
+    db: Path,
+    *,
+    seed: int = 3,
+    chats: int = 14,
+    warmup_s: float = 150.0,
+    cap: int = 3,
+    colleagues: int = 0,
+    **floor: Any,
 ) -> tuple[HitlApp, ConsoleRuntime]:
     settings = Settings()
     settings.simulation.live_chats = chats
+    settings.simulation.colleagues = colleagues  # the flows under test are the console user's own
     settings.floor.takeover_cap = cap
     settings.floor.bell = False
     for k, v in floor.items():

@@ -87,6 +87,11 @@ class ChatState:
     def last_text(self) -> str:
         return self.messages[-1].text if self.messages else ""
 
+    def is_candidate(self, risk_warning: float) -> bool:
+        """A proactive candidate: the AI is handling the chat, has answered at least once (so the risk
+        reflects an exchange, not only the opening line), and the escalation risk is at or above the warning."""
+        return self.status is ChatStatus.AI and self.confidence is not None and self.signals.risk >= risk_warning
+
     def waiting_s(self, now: float) -> float:
         """Seconds since the pending trigger fired (0 when nothing is pending)."""
         if self.status is ChatStatus.ESCALATED and self.trigger_at is not None:
@@ -266,7 +271,7 @@ class Floor:
         if check_triggers and chat.status is ChatStatus.AI:
             hit: policy.TriggerCheck | None = None
             if role is Role.CUSTOMER:
-                hit = policy.check_customer(text, sig.level, self.thresholds)
+                hit = policy.check_customer(text, sig.level, self.thresholds, frustration)
             elif role is Role.AI:
                 hit = policy.check_ai(
                     1.0 if confidence is None else confidence, needs_human, reason, self.thresholds

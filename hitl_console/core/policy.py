@@ -64,18 +64,24 @@ class TriggerCheck:
     reason: str
 
 
-def check_customer(text: str, level: float, thresholds: Thresholds) -> TriggerCheck | None:
-    """Triggers a customer message can fire (on a chat the AI is handling)."""
+def check_customer(
+    text: str, level: float, thresholds: Thresholds, frustration: float | None = None
+) -> TriggerCheck | None:
+    """Triggers a customer message can fire (on a chat the AI is handling): a request for a human, or
+    frustration (the message's own score or the chat's running level) at or above the threshold."""
     if asks_for_human(text):
         return TriggerCheck(Trigger.CUSTOMER_REQUEST, "customer asked for a human")
-    if level >= thresholds.frustration:
-        return TriggerCheck(Trigger.EMOTIONAL, f"frustration {level:.2f} >= {thresholds.frustration:.2f}")
+    score = max(level, frustration or 0.0)
+    if score >= thresholds.frustration:
+        return TriggerCheck(Trigger.EMOTIONAL, f"frustration {score:.2f} >= {thresholds.frustration:.2f}")
     return None
 
 
 def check_ai(confidence: float, needs_human: bool, reason: str | None, thresholds: Thresholds) -> TriggerCheck | None:
     """Triggers an AI reply can fire."""
     if needs_human:
+        if reason and "asked for a human" in reason:  # the agent noticed a request the policy's words missed
+            return TriggerCheck(Trigger.CUSTOMER_REQUEST, reason)
         return TriggerCheck(Trigger.TECHNICAL, reason or "the AI asked for a human")
     if confidence < thresholds.confidence:
         return TriggerCheck(Trigger.TECHNICAL, f"AI confidence {confidence:.2f} < {thresholds.confidence:.2f}")

@@ -27,18 +27,30 @@ _ANNOYED = (
     "Not what I asked. {f}",
 )
 _FRUSTRATED = (
-    "This is the second time I'm asking. {f}",
-    "You keep giving me the same answer! {f}",
-    "Why is this so hard?? {f}",
-    "I have been waiting for days and nothing has happened. {f}",
-    "Seriously, {f} This is getting ridiculous.",
+    "No, that's not it. I've asked this twice now. {f}",
+    "You keep giving me the same answer and it doesn't help! {f}",
+    "This is ridiculous, nothing you said works. {f}",
+    "I don't want the standard answer again. {f}",
+    "Seriously? I've waited days and still nothing. {f}",
+    "Why is this so hard?? {f} Still no answer.",
 )
 _ANGRY = (
-    "THIRD TIME: {F}",
+    "THIRD TIME: {F} This is useless.",
+    "This is unacceptable. {F}",
+    "Are you even reading what I write?! {F} Useless.",
+    "Worst service ever. {f} I'm filing a complaint.",
+    "Pathetic. {f} Nobody here can answer a simple question.",
+)
+_ANGRY_ASK_HUMAN = (
     "This is useless. I want to talk to a real person NOW.",
-    "Unacceptable. {F} Get me a human.",
-    "Are you even reading what I write?! {F}",
-    "Worst service ever. {f} I want a manager.",
+    "Get me a human, this bot is useless.",
+    "Unacceptable. I want a manager.",
+)
+_UPSET_OPENERS = (
+    "This is the second time I'm contacting you about this. ",
+    "I'm really not happy. ",
+    "Seriously, again? ",
+    "I've had no answer for days. ",
 )
 _ASK_HUMAN = (
     "Can I talk to a human please?",
@@ -104,29 +116,32 @@ class Customer:
         repeated = text in self.seen_answers
         self.seen_answers.add(text)
         on_topic = self.intent.answer[:40] in text and confidence >= 0.45
-        chance = self.intent.ai_success * (0.35 if repeated else 1.0) if on_topic else 0.0
+        chance = self.intent.ai_success * (0.6 if repeated else 1.0) if on_topic else 0.0
         if self.rng.random() < chance:
             self.solved = True
             self._set_anger(self.anger - 0.1)
             return
-        rise = 0.16 + (0.12 if repeated else 0.0) + (0.08 if not on_topic else 0.0)
+        rise = 0.10 + (0.06 if repeated else 0.0) + (0.06 if not on_topic else 0.0)
         self._set_anger(self.anger + rise * self.persona.temper * self.rng.uniform(0.7, 1.3))
 
     def react_to_human(self, text: str) -> None:
         """A human wrote: calming, and usually solving once the human has the facts."""
         self.human_replies += 1
-        self._set_anger(self.anger - 0.12 * self.rng.uniform(0.6, 1.4))
+        # A human calms a customer, but one who got really angry does not fully come down.
+        self._set_anger(self.anger - 0.18 * (1.1 - self.peak) * self.rng.uniform(0.6, 1.4))
         fix = any(line[:30] in text for line in self.intent.human_fix) or len(text) > 60
         if fix and self.rng.random() < 0.85 or self.human_replies >= 3:
             self.solved = True
 
     def wait(self, seconds: float) -> None:
         """Waiting for a human makes a customer angrier."""
-        self._set_anger(self.anger + seconds * 0.0025 * self.persona.temper)
+        self._set_anger(self.anger + seconds * 0.0015 * self.persona.temper)
 
     # -- words ------------------------------------------------------------------------------------
     def first_message(self) -> str:
         text = self.rng.choice(self.intent.examples)
+        if self.anger >= 0.35:
+            text = self.rng.choice(_UPSET_OPENERS) + text
         if self.persona.verbosity > 0.7:
             text = f"Hi, {text[0].lower()}{text[1:]} My order is {self.order_id}."
         if self.persona.wants_human:
@@ -140,8 +155,8 @@ class Customer:
         if self.persona.wants_human and self.attempts <= 1:
             return r.choice(_ASK_HUMAN)
         if self.anger >= 0.78:
-            if r.random() < 0.5:
-                return r.choice(_ASK_HUMAN[:2]) if r.random() < 0.3 else r.choice(_ANGRY[1:3]).format(f=f, F=f.upper())
+            if r.random() < 0.35:
+                return r.choice(_ANGRY_ASK_HUMAN)
             return r.choice(_ANGRY).format(f=f, F=f.upper())
         if self.anger >= 0.55:
             if r.random() < 0.12:
@@ -167,9 +182,14 @@ class Customer:
         """1-5: a solved problem pulls it up; the worst moment and the final mood pull it down."""
         # Moderate irritation that a human clears leaves little trace; a customer who got really angry
         # (an emotional escalation) remembers it even when the problem is solved.
-        x = 4.85 - 2.4 * max(0.0, self.peak - 0.35) - 1.0 * self.anger - (1.6 if not self.solved else 0.0)
+        x = 4.85 - 3.2 * max(0.0, self.peak - 0.45) - 1.0 * self.anger - (1.6 if not self.solved else 0.0)
         x += self.rng.gauss(0.0, 0.35)
         return int(min(5, max(1, round(x))))
+
+
+def initial_anger(rng: random.Random, persona: Persona) -> float:
+    """Some customers arrive already annoyed (a second contact, a late parcel): their mood starts higher."""
+    return min(0.7, max(0.0, rng.gauss(0.15, 0.22)) * persona.temper)
 
 
 def make_persona(rng: random.Random, patience_mean: float, wants_human_share: float) -> Persona:

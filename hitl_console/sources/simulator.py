@@ -15,7 +15,7 @@ from hitl_console.core.catalogue import Catalogue, Intent
 from hitl_console.core.clock import SimClock
 from hitl_console.core.engine import ChatState, CommandRefused, Floor, OpenTakeover
 from hitl_console.core.models import ChatStatus, Event, EventType, Message, Role
-from hitl_console.sources.customers import FIRST_NAMES, Customer, make_persona
+from hitl_console.sources.customers import FIRST_NAMES, Customer, initial_anger, make_persona
 from hitl_console.sources.scheduler import Scheduler
 
 
@@ -83,6 +83,7 @@ class Simulator:
             rng=rng,
             order_id=f"#A{rng.randint(10000, 99999)}",
         )
+        cust.anger = cust.peak = initial_anger(rng, cust.persona)
         chat_id = f"C{n:05d}"
         self.customers[chat_id] = cust
         chat = self.floor.open_chat(chat_id, cust.name, cust.first_message())

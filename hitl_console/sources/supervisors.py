@@ -8,7 +8,7 @@ import random
 import re
 from enum import StrEnum
 
-from hitl_console.core.engine import CommandRefused
+from hitl_console.core.engine import ChatState, CommandRefused
 from hitl_console.core.models import ChatStatus, Role
 from hitl_console.sources.simulator import Simulator
 
@@ -33,6 +33,7 @@ class SupervisorBot:
         cap: int = 3,
         seed: int = 0,
         claimed: set[str] | None = None,
+        grace_s: float = 0.0,
     ) -> None:
         self.name = name
         self.sim = sim
@@ -40,15 +41,21 @@ class SupervisorBot:
         self.cap = cap
         self.rng = random.Random(f"{seed}:{name}")
         self.claimed = claimed if claimed is not None else set()  # shared between bots
+        self.grace_s = grace_s  # leave an escalation this long to others (the console's human) first
         self._my_claims: set[str] = set()
         self._replying: set[str] = set()
         self.reaction_s = sim.settings.human_reaction_s
         self.reply_s = sim.settings.human_reply_s
         self.risk_warning = sim.floor.thresholds.risk_warning
+        # A watching human also steps in when frustration is building, well before it reaches the trigger.
+        self.frustration_watch = 0.5 * sim.floor.thresholds.frustration
 
     def start(self) -> None:
         if self.policy is not SupervisorPolicy.NONE:
             self.sim.scheduler.after(1.0, self._tick)
+
+    def _building(self, chat: ChatState) -> bool:
+        return chat.status is ChatStatus.AI and chat.frustration >= self.frustration_watch
 
     def _load(self) -> int:
         return len(self._my_claims)
@@ -57,7 +64,13 @@ class SupervisorBot:
         floor = self.sim.floor
         if self._load() < self.cap:
             waiting = sorted(
-                (c for c in floor.chats.values() if c.status is ChatStatus.ESCALATED and c.id not in self.claimed),
+                (
+                    c
+                    for c in floor.chats.values()
+                    if c.status is ChatStatus.ESCALATED
+                    and c.id not in self.claimed
+                    and c.waiting_s(floor.clock.now()) >= self.grace_s
+                ),
                 key=lambda c: c.trigger_at or 0.0,
             )
             picks = [c.id for c in waiting]
@@ -66,10 +79,8 @@ class SupervisorBot:
                     (
                         c
                         for c in floor.chats.values()
-                        if c.status is ChatStatus.AI
-                        and c.id not in self.claimed
-                        and c.risk >= self.risk_warning
-                        and len(c.signals.history) >= 2
+                        if c.id not in self.claimed
+                        and (c.is_candidate(self.risk_warning) or self._building(c))
                     ),
                     key=lambda c: -c.risk,
                 )
@@ -154,11 +165,19 @@ class SupervisorBot:
 
 
 def make_supervisors(
-    sim: Simulator, policy: SupervisorPolicy, count: int, *, cap: int, seed: int
+    sim: Simulator,
+    policy: SupervisorPolicy,
+    count: int,
+    *,
+    cap: int,
+    seed: int,
+    prefix: str = "sup",
+    grace_s: float = 0.0,
 ) -> list[SupervisorBot]:
     claimed: set[str] = set()
     bots = [
-        SupervisorBot(f"sup{i + 1}", sim, policy, cap=cap, seed=seed, claimed=claimed) for i in range(count)
+        SupervisorBot(f"{prefix}{i + 1}", sim, policy, cap=cap, seed=seed, claimed=claimed, grace_s=grace_s)
+        for i in range(count)
     ]
     for b in bots:
         b.start()

@@ -108,8 +108,22 @@ def make_sim_runtime(
     from hitl_console.runtime import build_sim
 
     start = (time.time() if start is None else start) - warmup_s
+    from hitl_console.sources.supervisors import SupervisorPolicy
+
+    colleagues = settings.simulation.colleagues
     rt = build_sim(
-        settings, seed=seed, db=db, agent=agent, supervisor=supervisor, start=start, source_name="console"
+        settings,
+        seed=seed,
+        db=db,
+        agent=agent,
+        supervisor=supervisor,
+        start=start,
+        source_name="console",
+        # simulated fellow supervisors take the escalations you leave waiting
+        policy=SupervisorPolicy.REACTIVE if colleagues else None,
+        supervisors=colleagues,
+        bot_prefix="colleague-",
+        grace_s=settings.simulation.colleague_grace_s,
     )
     store = rt.store
     return ConsoleRuntime(

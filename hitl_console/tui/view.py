@@ -104,7 +104,7 @@ def make_row(chat: ChatState, risk_warning: float) -> ChatRow:
         spark=tuple(sig.history[-SPARK_POINTS:]),
         confidence=chat.confidence,
         risk=sig.risk,
-        candidate=status is ChatStatus.AI and sig.risk >= risk_warning,
+        candidate=chat.is_candidate(risk_warning),
         trigger=chat.trigger.value if chat.trigger else None,
         trigger_reason=one_line(chat.trigger_reason, 120),
         trigger_at=chat.trigger_at,
