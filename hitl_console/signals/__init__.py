@@ -10,11 +10,13 @@ from typing import Any
 
 from hitl_console.signals import forecast
 from hitl_console.signals import model as _model
-from hitl_console.signals.features import anger_prior, grams, overlap, pos_bucket, shape, tokens
+from hitl_console.signals import texts as _texts
+from hitl_console.signals.features import pos_bucket
 
 __all__ = ["ChatSignals"]
 
 _ALPHA = 0.5  # weight of the newest message in the chat-level frustration level
+_EMPTY: frozenset[str] = frozenset()
 
 
 class ChatSignals:
@@ -49,44 +51,56 @@ class ChatSignals:
 
     def customer_features(
         self, text: str
-    ) -> tuple[set[str], frozenset[str] | set[str], dict[str, float], list[str]]:
-        toks = tokens(text)
-        cg = grams(toks)
+    ) -> tuple[frozenset[str], frozenset[str] | set[str], dict[str, float], list[str]]:
+        cg, ag, d, ct = self._customer_features(text)
+        return cg, ag, d, ct.toks
+
+    def _customer_features(
+        self, text: str
+    ) -> tuple[frozenset[str], frozenset[str] | set[str], dict[str, float], _texts.CustomerText]:
+        ct = _texts.customer_text(self._models, text)
         f = self._f
         d: dict[str, float] = {pos_bucket(f.customer_turns): 1.0}
-        shape(text, toks, "c_", d)
-        rep = overlap(toks, self._seen)
-        if rep:
-            d["c_rep"] = rep
+        d.update(ct.shape)
+        seen = self._seen
+        content = ct.content
+        if content and seen:
+            rep = len([t for t in content if t in seen]) / len(content)  # features.overlap
+            if rep:
+                d["c_rep"] = rep
+        ag: frozenset[str] | set[str]
         if self._agent_since_customer:
             ag = f.agent_grams
             d.update(f.agent_dense)
         else:
-            ag = frozenset()
+            ag = _EMPTY
             d["noagent"] = 1.0
         if f.customer_turns:
             d["h_last"] = f.last_frustration
             d["h_lvl"] = f.level
             d["h_peak"] = f.peak
-        return cg, ag, d, toks
+        return ct.grams, ag, d, ct
 
     def add_customer(self, text: str) -> float:
         """Score a customer message; update level, trend and risk. Returns the message's frustration."""
-        cg, ag, d, toks = self.customer_features(text)
+        cg, ag, d, ct = self._customer_features(text)
         if self.trace is not None:
             self.trace.append(("c", cg, ag, d))
         models = self._models
-        s = _model.sigmoid(
-            models.frustration.z(cg, ag, d) + anger_prior(toks, cg) + 1.5 * d.get("c_caps", 0.0)
-        )
-        mild = _model.sigmoid(models.mild.z(cg, ag, d))
+        f = self._f
+        if ag:
+            afr: float | None = f.agent_frustration_part
+            amild = f.agent_mild_part
+        else:
+            afr = amild = None
+        s = _model.sigmoid(models.frustration.z_from(ct.frustration, afr, d) + ct.anger + 1.5 * d.get("c_caps", 0.0))
+        mild = _model.sigmoid(models.mild.z_from(ct.mild, amild, d))
         prev = self.level
         self.level = s if not self.history else _ALPHA * s + (1 - _ALPHA) * self.level
         self.trend = self.level - prev if self.history else 0.0
         self.history.append(s)
-        self._seen.update(toks)
+        self._seen.update(ct.toks)
         self._agent_since_customer = False
-        f = self._f
         f.last_frustration = s
         f.level = self.level
         f.trend = self.trend
@@ -99,6 +113,7 @@ class ChatSignals:
         if rep > f.repetition_max:
             f.repetition_max = rep
         f.customer_grams = cg
+        f.customer_risk_part = ct.risk
         self._update_risk()
         return s
 
@@ -109,15 +124,15 @@ class ChatSignals:
             f.last_confidence = confidence
             if confidence < self.low_conf_threshold:
                 f.low_confidence_turns += 1
-        toks = tokens(text)
-        ag = grams(toks)
+        at = _texts.agent_text(self._models, text)
         if self._agent_since_customer:  # several agent messages in a row: one reply
-            ag |= f.agent_grams
-        ad: dict[str, float] = {}
-        shape(text, toks, "a_", ad)
-        f.agent_grams = ag
-        f.agent_dense = ad
-        fa = self._models.frustration.agent_part(ag)
+            ag = at.grams | f.agent_grams
+            at = _texts.agent_grams_text(self._models, ag, at.shape)
+        f.agent_grams = at.grams
+        f.agent_dense = at.shape
+        f.agent_mild_part = at.mild
+        f.agent_risk_part = at.risk
+        fa = at.frustration
         if self._agent_since_customer:  # the same reply, continued
             f.agent_part_sum -= f.agent_frustration_part
         else:
@@ -132,9 +147,7 @@ class ChatSignals:
         return self.risk
 
     def _update_risk(self) -> None:
+        f = self._f
         if self.trace is not None:
-            f = self._f
-            self.trace.append(
-                ("r", f.customer_grams, f.agent_grams if f.at_agent else frozenset(), forecast.dense(f))
-            )
-        self.risk = forecast.risk(self._f, self._models)
+            self.trace.append(("r", f.customer_grams, f.agent_grams if f.at_agent else _EMPTY, forecast.dense(f)))
+        self.risk = forecast.risk_from(f, self._models.risk)

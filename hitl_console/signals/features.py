@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Set as AbstractSet
 
 _TOKEN = re.compile(
     r"[a-z0-9]+(?:'[a-z]+)?|[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff01\uff1f]"
@@ -107,7 +108,7 @@ ANGER_PRIOR: dict[str, float] = {
 }
 
 
-def anger_prior(toks: list[str], grams_: set[str]) -> float:
+def anger_prior(toks: list[str], grams_: AbstractSet[str]) -> float:
     z = 0.0
     for t in toks:
         w = ANGER_PRIOR.get(t)

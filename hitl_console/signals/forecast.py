@@ -42,7 +42,11 @@ class RiskFeatures:
     agent_part_sum: float = 0.0
     repetition_max: float = 0.0
     # the last customer turn's n-grams
-    customer_grams: set[str] = field(default_factory=set)
+    customer_grams: frozenset[str] | set[str] = field(default_factory=set)
+    # n-gram sums kept by ChatSignals for :func:`risk_from` (None: no n-grams)
+    customer_risk_part: float | None = None
+    agent_risk_part: float | None = None
+    agent_mild_part: float | None = None
 
 
 def dense(f: RiskFeatures) -> dict[str, float]:
@@ -69,7 +73,15 @@ def dense(f: RiskFeatures) -> dict[str, float]:
 
 def risk(f: RiskFeatures, models: _model.Models | None = None) -> float:
     m = (models or _model.load()).risk
-    z = m.z(f.customer_grams, f.agent_grams if f.at_agent else _EMPTY, dense(f))
+    return _finish(m.z(f.customer_grams, f.agent_grams if f.at_agent else _EMPTY, dense(f)), f)
+
+
+def risk_from(f: RiskFeatures, m: _model.Linear) -> float:
+    """:func:`risk` from the n-gram sums kept in ``f`` (the same value, without the set intersections)."""
+    return _finish(m.z_from(f.customer_risk_part, f.agent_risk_part if f.at_agent else None, dense(f)), f)
+
+
+def _finish(z: float, f: RiskFeatures) -> float:
     if f.last_confidence is not None:
         z += CONFIDENCE_WEIGHT * (1.0 - f.last_confidence)
     z += LOW_CONFIDENCE_TURN_WEIGHT * min(f.low_confidence_turns, 3)

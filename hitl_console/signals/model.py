@@ -22,6 +22,11 @@ def sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
+def gram_sum(weights: dict[str, float], grams: AbstractSet[str]) -> float:
+    """The exactly rounded sum of the weights of the n-grams present (same value in every process)."""
+    return math.fsum([weights[g] for g in weights.keys() & grams])
+
+
 class Linear:
     """Logistic model: a bias, weights for customer n-grams, agent n-grams and named dense features."""
 
@@ -49,6 +54,21 @@ class Linear:
                 z += w * v
         return z
 
+    def z_from(self, csum: float | None, asum: float | None, dense: dict[str, float]) -> float:
+        """:meth:`z` from precomputed n-gram sums (``None``: no n-grams), in the same order of additions,
+        so the result is bit for bit the same."""
+        z = self.bias
+        if csum is not None:
+            z += csum
+        if asum is not None:
+            z += asum
+        wd = self.wd
+        for k, v in dense.items():
+            w = wd.get(k)
+            if w is not None:
+                z += w * v
+        return z
+
     def agent_part(self, agrams: AbstractSet[str]) -> float:
         wa = self.wa
         return math.fsum([wa[g] for g in wa.keys() & agrams])
@@ -60,7 +80,7 @@ class Linear:
 class Models:
     """Everything fitted: frustration (mean rating <= 2.5), mild dissatisfaction (< 3), risk, routing."""
 
-    __slots__ = ("frustration", "mild", "risk", "router", "meta")
+    __slots__ = ("frustration", "mild", "risk", "router", "meta", "texts", "texts_of")
 
     def __init__(self, raw: dict[str, Any] | None = None) -> None:
         raw = raw or {}
@@ -69,6 +89,9 @@ class Models:
         self.risk = Linear(raw.get("risk"))
         self.router: dict[str, float] = dict(raw.get("router", {}))
         self.meta: dict[str, Any] = dict(raw.get("meta", {}))
+        # Features and n-gram sums of recently scored texts (see :mod:`.texts`), valid for ``texts_of``.
+        self.texts: dict[tuple[str, str], Any] = {}
+        self.texts_of: tuple[Linear, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {

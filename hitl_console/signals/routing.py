@@ -35,6 +35,7 @@ def tokens(text: str) -> list[str]:
 
 # Used when no calibration is shipped (unfitted checkout): roughly "best example cosine", centred at 0.45.
 _DEFAULT_CAL = {"bias": -4.0, "best": 5.0, "top3": 2.0, "centroid": 2.0}
+ROUTE_CACHE = 4096  # routes of recent texts kept (oldest dropped first)
 FEATURES = ("best", "top3", "centroid", "margin", "known", "second")
 
 
@@ -103,6 +104,7 @@ class IntentRouter:
         if cal is None:
             cal = _model.load().router or _DEFAULT_CAL
         self._cal = cal
+        self._routes: dict[str, Route] = {}
 
     def _vector(self, f: dict[str, float]) -> dict[str, float]:
         idf = self._idf
@@ -152,6 +154,18 @@ class IntentRouter:
         return self.intents[j], feats
 
     def route(self, text: str) -> Route:
+        """The route of a text; the routes of recent texts are kept (first messages repeat)."""
+        routes = self._routes
+        hit = routes.get(text)
+        if hit is not None:
+            return hit
+        r = self._route(text)
+        if len(routes) >= ROUTE_CACHE:
+            del routes[next(iter(routes))]
+        routes[text] = r
+        return r
+
+    def _route(self, text: str) -> Route:
         intent, feats = self.similarity_features(text)
         if intent is None:
             return Route(None, 0.0)
