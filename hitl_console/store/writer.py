@@ -121,7 +121,12 @@ class Store:
         self.db = open_db(self.path)
         self.batch = batch
         self.session_id: int | None = None
-        self._ops: list[tuple[str, tuple[Any, ...]]] = []
+        # Buffered statements: the rows of each insert (events and messages first), then the updates in order.
+        self._events: list[tuple[Any, ...]] = []
+        self._messages: list[tuple[Any, ...]] = []
+        self._inserts: dict[str, list[tuple[Any, ...]]] = {_INSERT_EVENT: self._events, _INSERT_MESSAGE: self._messages}
+        self._updates: list[tuple[str, tuple[Any, ...]]] = []
+        self._pending = 0
         self.rows_written = 0
 
     # -- sessions ---------------------------------------------------------------------------------
@@ -165,93 +170,102 @@ class Store:
         if sid is None:
             raise StoreError(f"session log {self.path}: no session started")
         d = ev.data
-        ops = self._ops
-        ops.append((_INSERT_EVENT, (sid, ev.seq, ev.at, ev.type.value, ev.chat_id, _dumps(d).decode())))
         t = ev.type
+        cid = ev.chat_id
+        at = ev.at
+        self._events.append((sid, ev.seq, at, t.value, cid, _dumps(d).decode()))
+        self._pending += 1
         if t is EventType.MESSAGE:
-            ops.append(
+            usage = d.get("usage")
+            inp, out = _tokens(usage) if usage else (None, None)
+            role = d["role"]
+            self._messages.append(
                 (
-                    _INSERT_MESSAGE,
-                    (
-                        sid,
-                        ev.chat_id,
-                        d["msg_seq"],
-                        ev.at,
-                        d["role"],
-                        d.get("author"),
-                        d["text"],
-                        d.get("frustration"),
-                        d.get("confidence"),
-                        d.get("risk"),
-                        *_tokens(d.get("usage")),
-                        d.get("latency_s"),
-                    ),
+                    sid,
+                    cid,
+                    d["msg_seq"],
+                    at,
+                    role,
+                    d.get("author"),
+                    d["text"],
+                    d.get("frustration"),
+                    d.get("confidence"),
+                    d.get("risk"),
+                    inp,
+                    out,
+                    d.get("latency_s"),
                 )
             )
-            if d["role"] == "human" and d.get("takeover_id") is not None:
-                ops.append((_COUNT_HUMAN, (ev.at, ev.at, sid, d["takeover_id"])))
+            self._pending += 1
+            if role == "human" and d.get("takeover_id") is not None:
+                self._update(_COUNT_HUMAN, (at, at, sid, d["takeover_id"]))
         elif t is EventType.CHAT_OPENED:
-            ops.append(
+            self._insert(
+                _INSERT_CHAT,
                 (
-                    _INSERT_CHAT,
-                    (
-                        sid,
-                        ev.chat_id,
-                        d.get("customer"),
-                        d.get("channel"),
-                        d.get("intent"),
-                        int(bool(d.get("eligible", True))),
-                        d.get("route_reason"),
-                        ev.at,
-                    ),
-                )
+                    sid,
+                    cid,
+                    d.get("customer"),
+                    d.get("channel"),
+                    d.get("intent"),
+                    int(bool(d.get("eligible", True))),
+                    d.get("route_reason"),
+                    at,
+                ),
             )
         elif t is EventType.CHAT_ESCALATED:
-            ops.append((_ESCALATE_CHAT, (d["trigger"], sid, ev.chat_id)))
+            self._update(_ESCALATE_CHAT, (d["trigger"], sid, cid))
         elif t is EventType.CHAT_ASSIGNED:
-            ops.append((_ASSIGN_CHAT, (sid, ev.chat_id)))
-            ops.append(
+            self._update(_ASSIGN_CHAT, (sid, cid))
+            self._insert(
+                _INSERT_TAKEOVER,
                 (
-                    _INSERT_TAKEOVER,
-                    (
-                        sid,
-                        d["takeover_id"],
-                        ev.chat_id,
-                        d["supervisor"],
-                        d["kind"],
-                        d.get("trigger"),
-                        d.get("trigger_at"),
-                        ev.at,
-                        d.get("wait_s"),
-                        d.get("frustration"),
-                        d.get("confidence"),
-                        d.get("risk"),
-                    ),
-                )
+                    sid,
+                    d["takeover_id"],
+                    cid,
+                    d["supervisor"],
+                    d["kind"],
+                    d.get("trigger"),
+                    d.get("trigger_at"),
+                    at,
+                    d.get("wait_s"),
+                    d.get("frustration"),
+                    d.get("confidence"),
+                    d.get("risk"),
+                ),
             )
         elif t is EventType.CHAT_RELEASED:
-            ops.append((_RELEASE_CHAT, (sid, ev.chat_id)))
-            ops.append((_END_TAKEOVER, (ev.at, "handed_back", None, sid, d["takeover_id"])))
+            self._update(_RELEASE_CHAT, (sid, cid))
+            self._update(_END_TAKEOVER, (at, "handed_back", None, sid, d["takeover_id"]))
         elif t is EventType.CHAT_CLOSED:
-            ops.append(
+            self._update(
+                _CLOSE_CHAT,
                 (
-                    _CLOSE_CHAT,
-                    (
-                        ev.at,
-                        d.get("resolved_by"),
-                        d.get("rating"),
-                        int(bool(d.get("abandoned"))),
-                        d.get("duration_s"),
-                        sid,
-                        ev.chat_id,
-                    ),
-                )
+                    at,
+                    d.get("resolved_by"),
+                    d.get("rating"),
+                    int(bool(d.get("abandoned"))),
+                    d.get("duration_s"),
+                    sid,
+                    cid,
+                ),
             )
             if d.get("takeover_id") is not None:
                 ending = "abandoned" if d.get("abandoned") else "resolved"
-                ops.append((_END_TAKEOVER, (ev.at, ending, d.get("rating"), sid, d["takeover_id"])))
-        if t in DURABLE or len(ops) >= self.batch:
+                self._update(_END_TAKEOVER, (at, ending, d.get("rating"), sid, d["takeover_id"]))
+        if t in DURABLE or self._pending >= self.batch:
             self.flush()
+
+    def _insert(self, sql: str, params: tuple[Any, ...]) -> None:
+        rows = self._inserts.get(sql)
+        if rows is None:
+            rows = self._inserts[sql] = []
+        rows.append(params)
+        self._pending += 1
+
+    def _update(self, sql: str, params: tuple[Any, ...]) -> None:
+        self._updates.append((sql, params))
+        self._pending += 1
 
     def flush(self) -> int:
         """Write everything buffered in one transaction. Returns the number of statements written.
@@ -259,37 +273,43 @@ class Store:
         Inserts go first, each statement's rows in one ``executemany`` (every update refers to a row
         inserted earlier, in this batch or before); updates follow in their original order.
         """
-        ops = self._ops
-        if not ops:
+        if not self._pending:
             return 0
-        inserts: dict[str, list[tuple[Any, ...]]] = {}
-        updates: list[tuple[str, tuple[Any, ...]]] = []
-        for sql, params in ops:
-            if sql[0] == "I":
-                inserts.setdefault(sql, []).append(params)
-            else:
-                updates.append((sql, params))
         with self._writing():
             conn = self.db.conn
             conn.execute("BEGIN IMMEDIATE")
             try:
-                for sql, rows in inserts.items():
-                    conn.executemany(sql, rows)
-                for sql, params in updates:
-                    conn.execute(sql, params)
+                for sql, rows in self._inserts.items():
+                    if rows:
+                        conn.executemany(sql, rows)
+                updates = self._updates
+                i, n = 0, len(updates)
+                while i < n:  # runs of the same statement in one executemany, order kept
+                    sql = updates[i][0]
+                    j = i + 1
+                    while j < n and updates[j][0] == sql:
+                        j += 1
+                    if j - i == 1:
+                        conn.execute(sql, updates[i][1])
+                    else:
+                        conn.executemany(sql, [p for _, p in updates[i:j]])
+                    i = j
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-        written = len(ops)
+        written = self._pending
         self.rows_written += written
-        ops.clear()
+        for rows in self._inserts.values():
+            rows.clear()
+        self._updates.clear()
+        self._pending = 0
         return written
 
     @property
     def pending(self) -> int:
-        return len(self._ops)
+        return self._pending
 
     def close(self) -> None:
         try:
