@@ -250,23 +250,26 @@ class Floor:
             tk.human_messages += 1
             if tk.first_reply_at is None:
                 tk.first_reply_at = t
+        data: dict[str, Any] = {
+            "role": str(role),  # the value of the StrEnum, without the slow enum descriptor
+            "text": text,
+            "author": author,
+            "frustration": frustration,
+            "confidence": msg.confidence,
+            "risk": round(sig.risk, 4),
+            "level": round(sig.level, 4),
+            "msg_seq": msg.seq,
+            "takeover_id": chat.takeover.id if chat.takeover is not None else None,
+        }
+        if usage:
+            data["usage"] = dict(usage)
+        if latency_s is not None:
+            data["latency_s"] = round(latency_s, 3)
         self._emit(
             EventType.MESSAGE,
             chat,
             t,
-            {
-                "role": role.value,
-                "text": text,
-                "author": author,
-                "frustration": frustration,
-                "confidence": msg.confidence,
-                "risk": round(sig.risk, 4),
-                "level": round(sig.level, 4),
-                "msg_seq": msg.seq,
-                "takeover_id": chat.takeover.id if chat.takeover is not None else None,
-                **({"usage": dict(usage)} if usage else {}),
-                **({"latency_s": round(latency_s, 3)} if latency_s is not None else {}),
-            },
+            data,
         )
         if check_triggers and chat.status is ChatStatus.AI:
             hit: policy.TriggerCheck | None = None

@@ -32,6 +32,7 @@ class ChatSignals:
         "_models",
         "_seen",
         "_agent_since_customer",
+        "_reply",
         "trace",
     )
 
@@ -44,6 +45,7 @@ class ChatSignals:
         self._f = forecast.RiskFeatures()
         self._seen: set[str] = set()
         self._agent_since_customer = False
+        self._reply: tuple[str, ...] = ()  # the texts of the current agent reply
         # When a list, every scored moment appends ("c", cgrams, agrams, dense) or ("r", agrams, dense):
         # bench/fit_signals.py fits the models on exactly the features used here.
         self.trace: list[tuple[Any, ...]] | None = None
@@ -124,10 +126,12 @@ class ChatSignals:
             f.last_confidence = confidence
             if confidence < self.low_conf_threshold:
                 f.low_confidence_turns += 1
-        at = _texts.agent_text(self._models, text)
         if self._agent_since_customer:  # several agent messages in a row: one reply
-            ag = at.grams | f.agent_grams
-            at = _texts.agent_grams_text(self._models, ag, at.shape)
+            self._reply = (*self._reply, text)
+            at = _texts.agent_reply(self._models, self._reply, f.agent_grams)
+        else:
+            self._reply = (text,)
+            at = _texts.agent_text(self._models, text)
         f.agent_grams = at.grams
         f.agent_dense = at.shape
         f.agent_mild_part = at.mild

@@ -90,7 +90,7 @@ class Models:
         self.router: dict[str, float] = dict(raw.get("router", {}))
         self.meta: dict[str, Any] = dict(raw.get("meta", {}))
         # Features and n-gram sums of recently scored texts (see :mod:`.texts`), valid for ``texts_of``.
-        self.texts: dict[tuple[str, str], Any] = {}
+        self.texts: dict[tuple[str, ...], Any] = {}
         self.texts_of: tuple[Linear, ...] = ()
 
     def to_json(self) -> dict[str, Any]:

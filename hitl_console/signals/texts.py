@@ -37,7 +37,7 @@ class AgentText:
     risk: float | None
 
 
-def _cache(models: _model.Models) -> dict[tuple[str, str], object]:
+def _cache(models: _model.Models) -> dict[tuple[str, ...], object]:
     owner = models.texts_of
     if (
         len(owner) != 3
@@ -50,7 +50,7 @@ def _cache(models: _model.Models) -> dict[tuple[str, str], object]:
     return models.texts
 
 
-def _remember(cache: dict[tuple[str, str], object], key: tuple[str, str], value: object) -> None:
+def _remember(cache: dict[tuple[str, ...], object], key: tuple[str, ...], value: object) -> None:
     if len(cache) >= CACHE_SIZE:
         del cache[next(iter(cache))]
     cache[key] = value
@@ -106,3 +106,19 @@ def agent_text(models: _model.Models, text: str) -> AgentText:
     at = agent_grams_text(models, frozenset(grams(toks)), ad)
     _remember(cache, key, at)
     return at
+
+
+def agent_reply(models: _model.Models, texts: tuple[str, ...], before: frozenset[str] | set[str]) -> AgentText:
+    """The record of a reply of several agent messages (``texts``; ``before``: the n-grams of all but the
+    last): the union of their n-grams with the last message's surface features."""
+    last = agent_text(models, texts[-1])
+    if len(texts) > 4:  # long runs are rare: not worth keeping
+        return agent_grams_text(models, frozenset(last.grams | before), last.shape)
+    cache = _cache(models)
+    key = ("r", *texts)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit  # type: ignore[return-value]
+    ar = agent_grams_text(models, frozenset(last.grams | before), last.shape)
+    _remember(cache, key, ar)
+    return ar

@@ -173,7 +173,7 @@ class Store:
         t = ev.type
         cid = ev.chat_id
         at = ev.at
-        self._events.append((sid, ev.seq, at, t.value, cid, _dumps(d).decode()))
+        self._events.append((sid, ev.seq, at, str(t), cid, _dumps(d).decode()))  # str(): the value
         self._pending += 1
         if t is EventType.MESSAGE:
             usage = d.get("usage")
