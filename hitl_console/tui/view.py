@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from hitl_console.core.engine import ChatState, Floor
@@ -17,6 +18,13 @@ from hitl_console.core.models import ChatStatus, Event, EventType
 from hitl_console.tui.safe_text import one_line
 
 SPARK_POINTS = 8
+# Rows are rebuilt for every chat that changed (thousands a second under load) and texts repeat (canned
+# replies, names), so the cleaned lines are kept: a pure function of the text and the limit.
+_cached_line = lru_cache(maxsize=4096)(one_line)
+
+
+def _line(text: str, limit: int) -> str:
+    return _cached_line(text, limit) if len(text) <= 1000 else one_line(text, limit)
 _KEEP_CLOSED = 200  # timelines of recently closed chats kept for an open workspace
 _TIMELINE = 400  # events kept per chat (the log has them all)
 
@@ -91,11 +99,11 @@ class ChatDetail:
 def make_row(chat: ChatState, risk_warning: float) -> ChatRow:
     sig = chat.signals
     status = chat.status
-    last = one_line(chat.last_text, 160)
+    last = _line(chat.last_text, 160)
     intent = chat.intent or "?"
     return ChatRow(
         id=chat.id,
-        customer=one_line(chat.customer, 40),
+        customer=_line(chat.customer, 40),
         intent=intent,
         status=status,
         holder=chat.holder,
@@ -105,8 +113,8 @@ def make_row(chat: ChatState, risk_warning: float) -> ChatRow:
         confidence=chat.confidence,
         risk=sig.risk,
         candidate=chat.is_candidate(risk_warning),
-        trigger=chat.trigger.value if chat.trigger else None,
-        trigger_reason=one_line(chat.trigger_reason, 120),
+        trigger=str(chat.trigger) if chat.trigger else None,  # the StrEnum's value
+        trigger_reason=_line(chat.trigger_reason, 120),
         trigger_at=chat.trigger_at,
         last_text=last,
         last_at=chat.last_at,
