@@ -46,6 +46,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("last message", 0),
 )
 
+_WIDTHS = [c.width for c in COLUMNS]
+_FIXED = sum(_WIDTHS) + len(_WIDTHS) - 1  # cells taken by the fixed columns and the separators
+
 _RED = Style(color="bright_red", bold=True)
 _ORANGE = Style(color="dark_orange")
 _YELLOW = Style(color="yellow")
@@ -102,6 +105,7 @@ class FloorTable(ScrollView, can_focus=True):
         self.cursor = 0
         self.selected_id: str | None = None
         self._cache: dict[tuple[object, ...], Strip] = {}
+        self._base_style: Style | None = None  # this widget's rich_style (costly: it walks the ancestors)
         self._drawn: dict[int, tuple[object, ...]] = {}
         self.lines_rendered = 0
 
@@ -180,6 +184,17 @@ class FloorTable(ScrollView, can_focus=True):
     def action_jump(self, where: int) -> None:
         self.move_to(len(self.rows) - 1 if where < 0 else 0)
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._base_style = None  # kept as long as Textual keeps its own style caches of this widget
+        self._cache.clear()
+
+    def _base(self) -> Style:
+        style = self._base_style
+        if style is None:
+            style = self._base_style = self.rich_style
+        return style
+
     def on_resize(self) -> None:
         self._cache.clear()
         self._drawn.clear()
@@ -192,7 +207,7 @@ class FloorTable(ScrollView, can_focus=True):
         width = self.size.width
         if not 0 <= index < len(self.rows):
             self._drawn.pop(index, None)
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base())
         key = self._line_key(index)
         self._drawn[index] = key
         ck = (*key, width)
@@ -208,7 +223,8 @@ class FloorTable(ScrollView, can_focus=True):
     def _render_row(self, r: ChatRow, width: int, is_cursor: bool) -> Strip:
         th = self.th
         segs: list[Segment] = []
-        widths = [c.width for c in COLUMNS]
+        widths = _WIDTHS
+        rest = width - _FIXED
 
         def cell(text: str, style: Style, i: int) -> None:
             w = widths[i]
@@ -216,7 +232,6 @@ class FloorTable(ScrollView, can_focus=True):
                 segs.append(Segment(set_cell_size(text, w), style))
                 segs.append(Segment(" "))
             else:
-                rest = width - sum(widths) - (len(widths) - 1)
                 segs.append(Segment(set_cell_size(text, max(0, rest)), style))
 
         if r.status is ChatStatus.ESCALATED:
@@ -251,7 +266,12 @@ class FloorTable(ScrollView, can_focus=True):
         else:
             cell("", _PLAIN, 9)
         cell(r.last_text, _DIM, 10)
-        strip = Strip(segs).adjust_cell_length(width, self.rich_style)
-        if is_cursor:
-            strip = strip.apply_style(self.get_component_rich_style("floor-table--cursor"))
+        cursor = self.get_component_rich_style("floor-table--cursor") if is_cursor else None
+        if rest >= 0:  # the cells fill the width exactly: one strip, the same segments
+            if cursor is not None:
+                return Strip(Segment.apply_style(segs, cursor), width)
+            return Strip(segs, width)
+        strip = Strip(segs).adjust_cell_length(width, self._base())
+        if cursor is not None:
+            strip = strip.apply_style(cursor)
         return strip
