@@ -74,14 +74,23 @@ def entry(ev: Event, me: str, confidence_floor: float, frustration_ceiling: floa
 
 
 class Transcript(RichLog):
-    """A chat's timeline; :meth:`show` appends only the events not written yet."""
+    """A chat's timeline; :meth:`show` appends only the events not written yet.
+
+    Lines wrap to the transcript's own width (never wider), and are wrapped again when that width
+    changes (a resize, the brief shown or hidden)."""
+
+    DEFAULT_CSS = """
+    Transcript { scrollbar-gutter: stable; }
+    """
 
     def __init__(self, me: str, confidence_floor: float, frustration_ceiling: float, *, id: str | None = None) -> None:
-        super().__init__(id=id, wrap=True, markup=False, highlight=False, auto_scroll=True)
+        super().__init__(id=id, wrap=True, markup=False, highlight=False, auto_scroll=True, min_width=1)
         self.me = me
         self.cf = confidence_floor
         self.fc = frustration_ceiling
         self._last_seq = -1
+        self._entries: list[Text] = []
+        self._wrapped_at = -1
 
     def show(self, events: tuple[Event, ...]) -> None:
         for ev in events:
@@ -90,4 +99,26 @@ class Transcript(RichLog):
             self._last_seq = ev.seq
             line = entry(ev, self.me, self.cf, self.fc)
             if line is not None:
-                self.write(line)
+                self._entries.append(line)
+                self.write(line, shrink=True)
+
+    @property
+    def wrap_width(self) -> int:
+        """The width the lines are wrapped to (the content region, the scrollbar's gutter excluded)."""
+        return self.scrollable_content_region.width
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.rewrap)
+
+    def rewrap(self) -> None:
+        """Wrap every line again when the width it was wrapped to is no longer the transcript's."""
+        width = self.wrap_width
+        if width <= 0 or width == self._wrapped_at:
+            return
+        self._wrapped_at = width
+        at_end = self.is_vertical_scroll_end
+        self.clear()
+        for line in self._entries:
+            self.write(line, shrink=True, scroll_end=False)
+        if at_end:
+            self.scroll_end(animate=False)

@@ -1,0 +1,57 @@
+"""Pilot tests of the chat workspace as a supervisor uses it: wrapping, keys after a takeover, the header."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_tui_support import make_console, select
+
+from hitl_console.core.models import ChatStatus, EventType
+from hitl_console.tui.safe_text import clean
+from hitl_console.tui.screens.chat import ChatScreen
+from hitl_console.tui.widgets.transcript import Transcript
+
+
+def _lines(tr: Transcript) -> list[str]:
+    return [s.text.rstrip() for s in tr.lines]
+
+
+def _words_shown(tr: Transcript) -> set[str]:
+    return {w for line in _lines(tr) for w in line.split()}
+
+
+async def test_transcript_wraps_to_its_pane_at_80x24_and_rewraps_when_the_brief_toggles(tmp_path: Path) -> None:
+    app, rt = make_console(tmp_path / "log.db")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        cid = select(app, ChatStatus.AI)
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ChatScreen) and screen.query_one("#brief-pane").display
+        tr = screen.query_one(Transcript)
+        narrow = tr.wrap_width
+        assert narrow >= 40  # the transcript keeps most of an 80-column screen with the brief open
+        assert all(len(line) <= narrow for line in _lines(tr))
+        assert screen.detail is not None and screen.detail.row.id == cid
+        said = [clean(str(e.data["text"])) for e in screen.detail.events
+                if e.type is EventType.MESSAGE and e.data.get("role") == "customer"]
+        assert said and max(len(s) for s in said) > narrow - 30  # a message that has to wrap
+        for text in said:
+            assert set(text.split()) <= _words_shown(tr), text  # no word cut off at the pane's edge
+        tr.focus()
+        await pilot.press("b")  # hide the brief: the transcript gets wider and wraps again
+        await pilot.pause()
+        await pilot.pause()
+        wide = tr.wrap_width
+        assert wide > narrow + 20
+        assert max(len(line) for line in _lines(tr)) > narrow  # the lines use the new width
+        assert all(len(line) <= wide for line in _lines(tr))
+        await pilot.resize_terminal(60, 24)
+        await pilot.pause()
+        await pilot.pause()
+        assert all(len(line) <= tr.wrap_width < wide for line in _lines(tr))
+        for text in said:
+            assert set(text.split()) <= _words_shown(tr), text
+    rt.close()
