@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on
+from textual.events import Resize
 from textual.widgets import RichLog
 
 from hitl_console.core.models import Event, EventType
@@ -107,7 +109,8 @@ class Transcript(RichLog):
         """The width the lines are wrapped to (the content region, the scrollbar's gutter excluded)."""
         return self.scrollable_content_region.width
 
-    def on_resize(self) -> None:
+    @on(Resize)
+    def _rewrap_later(self) -> None:
         self.call_after_refresh(self.rewrap)
 
     def rewrap(self) -> None:
