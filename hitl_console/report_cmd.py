@@ -51,14 +51,18 @@ def _secs(v: float | None) -> str:
     return "-" if v is None else f"{v:.0f}s" if v >= 10 else f"{v:.1f}s"
 
 
+def _scope_note(report: Report) -> str:
+    return ", rehearsals included" if report.scope.include_rehearsals else ""
+
+
 def tables(report: Report) -> list[tuple[str, list[str], list[list[str]]]]:
     """The report as titled text tables (title, header, rows)."""
     paths = [
         [
             p.label,
             str(p.chats),
-            _ci(p.mean_rating, p.rating_ci95),
-            _ci(p.diff_vs_ai_only, p.diff_ci95, signed=True),
+            ("too few: " if p.too_few else "") + _ci(p.mean_rating, p.rating_ci95_clipped),
+            _ci(p.diff_vs_ai_only, p.diff_ci95_clipped, signed=True),
             _secs(p.mean_duration_s),
             _secs(p.median_wait_s),
             _f(None if p.abandoned_share is None else p.abandoned_share * 100, "{:.1f}%"),
@@ -81,7 +85,7 @@ def tables(report: Report) -> list[tuple[str, list[str], list[list[str]]]]:
         for s in report.supervisors
     ]
     out = [
-        (f"Outcomes by handling path ({report.chats} closed chats)", PATH_COLUMNS, paths),
+        (f"Outcomes by handling path ({report.chats} closed chats{_scope_note(report)})", PATH_COLUMNS, paths),
         ("Supervisors", SUPERVISOR_COLUMNS, sups),
     ]
     for sec in report.sections.values():
@@ -153,11 +157,22 @@ def format_markdown(report: Report) -> str:
     show_default=True,
     help="table for people, json for machines (documented shape), markdown for notes.",
 )
-def report(db: Path | None, session_id: int | None, since: str | None, fmt: str) -> None:
+@click.option(
+    "--include-rehearsals",
+    is_flag=True,
+    help="Count rehearsal sessions in the outcome and supervisor tables (by default only their own section).",
+)
+def report(db: Path | None, session_id: int | None, since: str | None, fmt: str, include_rehearsals: bool) -> None:
     """The outcome table per handling path (rating with 95% intervals, difference from AI only, duration,
-    wait, abandonment, human messages) and per supervisor (takeovers, reply latency, load)."""
+    wait, abandonment, human messages) and per supervisor (takeovers, reply latency, load). Intervals are
+    shown clipped to the rating scale; "too few" marks a path with fewer than 5 ratings. Rehearsal sessions
+    are left out of both tables (they have their own section) unless --include-rehearsals."""
     db_path = db or default_db()
-    scope = Scope(session_id=session_id, since=parse_time(since) if since else None)
+    scope = Scope(
+        session_id=session_id,
+        since=parse_time(since) if since else None,
+        include_rehearsals=include_rehearsals,
+    )
     conn = open_log(db_path)
     try:
         rep = build_report(conn, scope, where=str(db_path))

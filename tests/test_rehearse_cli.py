@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -89,3 +90,45 @@ def test_rehearsals_appear_in_the_report(capsys: pytest.CaptureFixture[str], tmp
         line = next(row for row in section if row.startswith(who))
         assert "The customs fee the AI cannot refund" in line
         assert line.split()[-3:] == [f"{score:.1f}", str(score), str(score)]  # mean, worst, best of one run
+
+
+def test_report_leaves_rehearsals_out_of_outcomes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    db = tmp_path / "log.db"
+    for actions in (EXPERT, NOVICE):
+        code, _, err = cli(capsys, "rehearse", str(SCENARIO), "--actions", str(actions), "--db", str(db), "--json")
+        assert code == 0, err
+    code, out, err = cli(capsys, "report", "--db", str(db), "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["chats"] == 0 and doc["supervisors"] == [] and doc["scope"]["include_rehearsals"] is False
+    assert [r[0] for r in doc["sections"]["rehearsals"]["rows"]] == ["expert", "novice"]
+    code, out, _ = cli(capsys, "report", "--db", str(db))
+    outcomes = out[: out.index("Rehearsals")]
+    assert "expert" not in outcomes and "novice" not in outcomes and "(0 closed chats)" in outcomes
+    code, out, _ = cli(capsys, "report", "--db", str(db), "--format", "json", "--include-rehearsals")
+    doc = json.loads(out)
+    assert doc["chats"] == 2 and {s["supervisor"] for s in doc["supervisors"]} == {"expert", "novice"}
+
+
+def test_a_rehearsal_ended_early_leaves_its_chats_unresolved_not_abandoned(tmp_path: Path) -> None:
+    from hitl_console.training.rehearsal import build_rehearsal, finish
+
+    db = tmp_path / "log.db"
+    rt = build_rehearsal(SCENARIO, db=db, supervisor="trainee", start=1000.0, mode="interactive")
+
+    async def early() -> None:
+        p = rt.source
+        p.start()
+        await p.run_until(p.t0 + 20)
+        await p.take_over(rt.scenario.chats[0].id, "trainee")
+        await p.run_until(p.t0 + 30)
+
+    asyncio.run(early())
+    res = finish(rt, mode="interactive")
+    assert res["chats"][0]["ending"] == "still open when the rehearsal ended"
+    log = sqlite_utils.Database(db)
+    chat = next(iter(log.query("select status, abandoned, resolved_by from chats")))
+    assert chat == {"status": "closed", "abandoned": 0, "resolved_by": None}
+    assert [r["ending"] for r in log.query("select ending from takeovers")] == ["rehearsal_ended"]
+    closed = [json.loads(r["data"]) for r in log.query("select data from events where type = 'chat.closed'")]
+    assert [(d["ending"], d["abandoned"]) for d in closed] == [("rehearsal_ended", False)]

@@ -245,3 +245,43 @@ def test_agent_usage_section(tmp_path: Path, catalogue: Catalogue) -> None:
         )
     sec = build_report(conn, Scope()).sections["agent_usage"]
     assert sec.rows == [["claude", 2, 2500, 100, 2.0, 2.5]]
+
+
+def test_rating_intervals_stay_on_the_scale_and_small_rows_are_marked(
+    tmp_path: Path, catalogue: Catalogue, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "log.db"
+    p = Planter(db, catalogue)
+    for i, r in enumerate((2, 5, 4)):  # mean 3.67, raw 95% interval about [-0.1, 7.5]
+        p.chat("ai_only", t0=START + 10 * i, rating=r)
+    for i in range(6):
+        p.chat("after_technical", t0=START + 100 + 10 * i, rating=3 + i % 2, supervisor="sup1")
+    p.close()
+    rep = build_report(open_log(db), Scope())
+    rows = {r.path: r for r in rep.paths}
+    ai = rows["ai_only"]
+    assert ai.rating_ci95 is not None and ai.rating_ci95[0] < 1 and ai.rating_ci95[1] > 5
+    assert ai.rating_ci95_clipped == (1.0, 5.0) and ai.too_few
+    tech = rows["after_technical"]
+    assert not tech.too_few and tech.rating_ci95_clipped == tech.rating_ci95
+    assert tech.diff_ci95 is not None and tech.diff_ci95_clipped is not None
+    assert -4 <= tech.diff_ci95_clipped[0] <= tech.diff_ci95_clipped[1] <= 4
+    main_args = ["report", "--db", str(db)]
+    _run(main_args)
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("AI only"))
+    assert "too few: 3.67 [1.00, 5.00]" in line
+    tech_line = next(x for x in out.splitlines() if x.startswith("human after technical"))
+    assert "too few" not in tech_line
+    _run([*main_args, "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    ai_json = next(r for r in doc["paths"] if r["path"] == "ai_only")
+    assert ai_json["rating_ci95_clipped"] == [1.0, 5.0] and ai_json["too_few"] is True
+    assert ai_json["rating_ci95"][0] < 1
+
+
+def _run(args: list[str]) -> None:
+    try:
+        main(args)
+    except SystemExit as e:
+        assert not e.code

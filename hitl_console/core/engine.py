@@ -394,8 +394,10 @@ class Floor:
         rating: int | None = None,
         abandoned: bool = False,
         at: float | None = None,
+        ending: str | None = None,
     ) -> None:
-        """The chat ends (resolved by the AI or a human, or abandoned by the customer)."""
+        """The chat ends (resolved by the AI or a human, or abandoned by the customer). ``ending`` names a
+        different end (e.g. ``rehearsal_ended``); it goes into the event and the takeover's ending."""
         chat = self.chat(chat_id)
         if chat.status is ChatStatus.CLOSED:
             raise CommandRefused(f"chat {chat_id} is closed")
@@ -424,6 +426,7 @@ class Floor:
                 "supervisor": holder,
                 "human_messages": tk.human_messages if tk else None,
                 "first_trigger": chat.first_trigger.value if chat.first_trigger else None,
+                **({"ending": ending} if ending else {}),
             },
         )
 

@@ -25,6 +25,9 @@ from hitl_console.errors import InputError, StoreError
 from hitl_console.store.queries import explain
 
 REPORT_VERSION = 1
+REHEARSAL = "rehearsal"  # the source of rehearsal sessions
+MIN_RATED = 5  # fewer rated chats than this: the row is marked too few to judge
+RATING_SCALE = (1.0, 5.0)
 
 PATHS: dict[str, str] = {
     "ai_only": "AI only",
@@ -39,14 +42,23 @@ PATHS: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """Which part of the log the report covers: chats opened at or after ``since`` in ``session_id``."""
+    """Which part of the log the report covers: chats opened at or after ``since`` in ``session_id``.
+
+    Sessions whose source is ``rehearsal`` (trainee rehearsals, scored in their own section) are left out
+    of the outcome and supervisor tables unless ``include_rehearsals``."""
 
     session_id: int | None = None
     since: float | None = None
+    include_rehearsals: bool = False
+
+    def _live(self, alias: str, parts: list[str]) -> None:
+        if not self.include_rehearsals:
+            parts.append(f"{alias}.session_id NOT IN (SELECT id FROM sessions WHERE source = '{REHEARSAL}')")
 
     def chat_where(self, alias: str = "c") -> tuple[str, list[Any]]:
         parts: list[str] = [f"{alias}.status = 'closed'"]
         params: list[Any] = []
+        self._live(alias, parts)
         if self.session_id is not None:
             parts.append(f"{alias}.session_id = ?")
             params.append(self.session_id)
@@ -58,6 +70,7 @@ class Scope:
     def takeover_where(self, alias: str = "t") -> tuple[str, list[Any]]:
         parts: list[str] = []
         params: list[Any] = []
+        self._live(alias, parts)
         if self.session_id is not None:
             parts.append(f"{alias}.session_id = ?")
             params.append(self.session_id)
@@ -74,14 +87,17 @@ class PathRow:
     chats: int
     rated: int
     mean_rating: float | None
-    rating_ci95: tuple[float, float] | None
+    rating_ci95: tuple[float, float] | None  # raw t interval (may leave the 1-5 scale on few ratings)
     diff_vs_ai_only: float | None
-    diff_ci95: tuple[float, float] | None
+    diff_ci95: tuple[float, float] | None  # raw Welch interval
     mean_duration_s: float | None
     median_wait_s: float | None
     abandoned_share: float | None
     takeovers: int
     human_messages_per_takeover: float | None
+    rating_ci95_clipped: tuple[float, float] | None = None  # clipped to the rating scale [1, 5]
+    diff_ci95_clipped: tuple[float, float] | None = None  # clipped to [-4, 4]
+    too_few: bool = False  # rated chats below MIN_RATED: too few to judge
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +134,12 @@ class Report:
         return {
             "report": "hitl-console outcomes",
             "version": REPORT_VERSION,
-            "scope": {"db": db, "session": self.scope.session_id, "since": self.scope.since},
+            "scope": {
+                "db": db,
+                "session": self.scope.session_id,
+                "since": self.scope.since,
+                "include_rehearsals": self.scope.include_rehearsals,
+            },
             "chats": self.chats,
             "paths": [_plain(asdict(p)) for p in self.paths],
             "supervisors": [_plain(asdict(s)) for s in self.supervisors],
@@ -304,9 +325,17 @@ def build_report(conn: sqlite3.Connection, scope: Scope, *, where: str = "log") 
     return Report(scope, sum(a.chats for a in acc.values()), rows, supervisors, sections)
 
 
+def clip(ci: tuple[float, float] | None, lo: float, hi: float) -> tuple[float, float] | None:
+    """An interval cut to ``[lo, hi]`` (a mean of ratings cannot leave the scale)."""
+    if ci is None:
+        return None
+    return (min(max(ci[0], lo), hi), min(max(ci[1], lo), hi))
+
+
 def _path_row(path: str, a: _Acc, base: list[int]) -> PathRow:
     mean, ci = mean_ci(a.ratings)
     diff, dci = (None, None) if path == "ai_only" else welch_diff(a.ratings, base)
+    lo, hi = RATING_SCALE
     return PathRow(
         path=path,
         label=PATHS.get(path, path.replace("_", " ")),
@@ -321,6 +350,9 @@ def _path_row(path: str, a: _Acc, base: list[int]) -> PathRow:
         abandoned_share=a.abandoned / a.chats if a.chats else None,
         takeovers=a.takeovers,
         human_messages_per_takeover=a.human / a.takeovers if a.takeovers else None,
+        rating_ci95_clipped=clip(ci, lo, hi),
+        diff_ci95_clipped=clip(dci, lo - hi, hi - lo),
+        too_few=0 < len(a.ratings) < MIN_RATED,
     )
 
 

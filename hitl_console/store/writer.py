@@ -251,7 +251,7 @@ class Store:
                 ),
             )
             if d.get("takeover_id") is not None:
-                ending = "abandoned" if d.get("abandoned") else "resolved"
+                ending = d.get("ending") or ("abandoned" if d.get("abandoned") else "resolved")
                 self._update(_END_TAKEOVER, (at, ending, d.get("rating"), sid, d["takeover_id"]))
         if t in DURABLE or self._pending >= self.batch:
             self.flush()

@@ -19,6 +19,7 @@ from hitl_console.training.phrases import matches
 from hitl_console.training.schema import Avoid, ChatScript, Condition, Rule, Scenario, TraineeEvent
 
 AI_AUTHOR = "scenario-ai"
+REHEARSAL_ENDED = "rehearsal_ended"  # the ending of chats still open when the rehearsal ends
 _TRIGGER_REASON = {
     "technical": "the AI is out of its depth",
     "emotional": "customer frustration",
@@ -116,7 +117,8 @@ class ScenarioPlayer:
         return await self.scheduler.run_until(min(t, self.end_at))
 
     def finish(self) -> None:
-        """End the rehearsal: chats still open are closed as unresolved."""
+        """End the rehearsal: chats still open are closed unresolved (not abandoned: nobody left), with the
+        ending ``rehearsal_ended`` in their close event and takeover."""
         if self.finished:
             return
         self.finished = True
@@ -129,7 +131,7 @@ class ScenarioPlayer:
             if run.opened and run.closed_at is None:
                 chat = self.floor.chats.get(run.script.id)
                 if chat is not None and chat.status is not ChatStatus.CLOSED:
-                    self.floor.close(run.script.id, None, abandoned=True)
+                    self.floor.close(run.script.id, None, ending=REHEARSAL_ENDED)
                 run.ending = "still open when the rehearsal ended"
                 run.closed_at = t
                 self._note(run, "system", run.ending)
