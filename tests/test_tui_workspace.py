@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_tui_support import make_console, select
+from test_tui_support import make_console, rows, select
+from textual.widgets import Input
 
 from hitl_console.core.models import ChatStatus, EventType
 from hitl_console.tui.safe_text import clean
@@ -54,4 +55,31 @@ async def test_transcript_wraps_to_its_pane_at_80x24_and_rewraps_when_the_brief_
         assert all(len(line) <= tr.wrap_width < wide for line in _lines(tr))
         for text in said:
             assert set(text.split()) <= _words_shown(tr), text
+    rt.close()
+
+
+async def test_workspace_keys_act_right_after_a_takeover(tmp_path: Path) -> None:
+    db = tmp_path / "log.db"
+    app, rt = make_console(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        cid = select(app, ChatStatus.AI)
+        await pilot.press("t")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ChatScreen)
+        box = screen.query_one("#composer", Input)
+        assert not box.has_focus
+        footer = {b.binding.id for b in screen.active_bindings.values() if b.binding.show}
+        assert {"chat.draft", "chat.hand_back", "chat.resolve", "chat.brief"} <= footer
+        await pilot.press("b")
+        await pilot.pause()
+        assert not screen.query_one("#brief-pane").display and box.value == ""
+        await pilot.press("d")
+        await pilot.pause()
+        draft = clean(await rt.source.draft(cid), single_line=True)
+        assert box.value == draft and box.has_focus  # the draft is in the composer, ready to edit
+        await pilot.press("escape", "h")
+        await pilot.pause()
+        assert rows(db, "SELECT ending FROM takeovers WHERE chat_id = ?", cid) == [("handed_back",)]
     rt.close()

@@ -231,8 +231,7 @@ class HitlApp(App[int]):
             self.notify(f"Took over {chat_id} ({what}).", markup=False, timeout=3)
         if isinstance(chat, ChatScreen):
             await chat.update_from(self.view)
-            await chat.show_brief()
-            chat.action_compose()
+            await chat.show_brief()  # the transcript keeps the focus: the workspace's keys act at once
         return True
 
     async def send(self, chat_id: str, text: str) -> bool:
