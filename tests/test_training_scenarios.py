@@ -58,3 +58,17 @@ def test_expert_beats_novice_and_scores_are_stable(path: Path) -> None:
     parts = [v for v in b.values() if isinstance(v, dict) and "points" in v]
     total = sum(p["points"] for p in parts) - b["penalties"]
     assert abs(100 * total / sum(p["max"] for p in parts) - expert["score"]) <= 1
+
+
+def test_ending_points_are_scored_against_the_best_possible_rating() -> None:
+    from hitl_console.training.scoring import ending_points
+
+    assert ending_points(4, 4) == 25.0 and ending_points(1, 4) == 0.0 and ending_points(None, 4) == 0.0
+    assert ending_points(3, 5) == 12.5 and ending_points(3, 4) == pytest.approx(25 * 2 / 3)
+    hostile = ROOT / "10-hostile-customer.toml"
+    expert = run(hostile, "expert")
+    best = {i["chat"]: i["best_rating"] for i in expert["ideal"]}
+    assert max(best.values()) < 5  # the case the rule is for: the chat cannot end better than 4
+    assert [c["rating"] for c in expert["chats"]] == [best[c["chat"]] for c in expert["chats"]]
+    assert expert["breakdown"]["ending"]["points"] == expert["breakdown"]["ending"]["max"]
+    assert expert["score"] == 100

@@ -19,7 +19,7 @@ from hitl_console.training.loader import load_scenario
 from hitl_console.training.phrases import label
 from hitl_console.training.player import Entry, ScenarioPlayer
 from hitl_console.training.schema import Actions, ChatScript, Scenario
-from hitl_console.training.scoring import overall, score_chat
+from hitl_console.training.scoring import best_rating, overall, score_chat
 
 
 @dataclass
@@ -141,11 +141,7 @@ def ideal(sc: Scenario) -> list[dict[str, Any]]:
     for chat in sc.chats:
         ex = chat.expect
         nat = _natural_times(chat)
-        best = max(
-            [b.rating for b in chat.branches if b.rating is not None]
-            + [t.rating for t in chat.turns if t.rating is not None]
-            + [chat.resolve_rating]
-        )
+        best = best_rating(chat)
         if ex.take_over:
             opens = chat.start if ex.window.opens is None else nat.get(ex.window.opens)
             closes = nat.get(ex.window.closes) if ex.window.closes else None

@@ -7,7 +7,8 @@ Per chat, four parts (points out of their maximum):
   or on a chat the AI had) 8 when the chat needed a human later, else 0; ``left`` (correctly not taken) 40.
 - reply latency (15): full when the human's mean reply time is within ``reply_within_s``, none at 4x.
 - required elements (20): the share of ``expect.say`` rules found in the human's replies.
-- ending (25): the customer's rating, 1 -> 0 points, 5 -> 25.
+- ending (25): the customer's rating against the best the chat allows (the highest rating any of its
+  turns, branches or ``resolve_rating`` gives): 1 -> 0 points, the best -> 25, linear between.
 
 Parts that do not apply (latency and elements on a chat nobody had to take) are left out of the maximum.
 Mistakes (``expect.avoid``) cost their penalty. The scenario's score is 100 x (points - penalties) / maximum
@@ -21,9 +22,28 @@ from typing import Any
 
 from hitl_console.training.phrases import label
 from hitl_console.training.player import ChatRun, ScenarioPlayer
+from hitl_console.training.schema import ChatScript
 
 MAX = {"timing": 40.0, "latency": 15.0, "elements": 20.0, "ending": 25.0}
 TIMING_POINTS = {"proactive": 40.0, "in_window": 40.0, "late": 12.0, "missed": 0.0, "left": 40.0}
+
+
+def best_rating(chat: ChatScript) -> int:
+    """The best rating the chat's script can end with."""
+    return max(
+        [b.rating for b in chat.branches if b.rating is not None]
+        + [t.rating for t in chat.turns if t.rating is not None]
+        + [chat.resolve_rating]
+    )
+
+
+def ending_points(rating: int | None, best: int) -> float:
+    """The ending's points: rating 1 gives 0, the best possible rating the full 25 (none gives 0)."""
+    if rating is None:
+        return 0.0
+    if best <= 1:
+        return MAX["ending"]
+    return MAX["ending"] * min(max((rating - 1) / (best - 1), 0.0), 1.0)
 
 
 @dataclass
@@ -185,7 +205,7 @@ def score_chat(player: ScenarioPlayer, run: ChatRun) -> ChatScore:
                 tips.append(f"{cid}: your replies lacked {label(r, rule)}. {rule.tip}".rstrip())
 
     rating = run.rating
-    parts["ending"] = Part(0.0 if rating is None else MAX["ending"] * (rating - 1) / 4, MAX["ending"])
+    parts["ending"] = Part(ending_points(rating, best_rating(run.script)), MAX["ending"])
     if rating is None or rating <= 3:
         tips.append(
             f"{cid}: the chat ended '{run.ending or 'unresolved'}'"
