@@ -9,7 +9,9 @@ No Textual here: the main CLI imports this module lazily.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -20,14 +22,26 @@ from hitl_console.errors import InputError
 _PATH = click.Path(dir_okay=False, path_type=Path)
 
 
-def _open_in(path: Path) -> TextIO:
+STD = Path("-")  # --input - reads stdin, --output - writes stdout
+
+
+def _name(path: Path) -> str:
+    """How messages name a file (stdin/stdout for ``-``)."""
+    return "<stdin>" if path == STD else str(path)
+
+
+def _open_in(path: Path) -> AbstractContextManager[TextIO]:
+    if path == STD:
+        return nullcontext(sys.stdin)
     try:
         return path.open(encoding="utf-8")
     except OSError as e:
         raise InputError(f"cannot read {path}: {e.strerror}") from None
 
 
-def _open_out(path: Path) -> TextIO:
+def _open_out(path: Path) -> AbstractContextManager[TextIO]:
+    if path == STD:
+        return nullcontext(sys.stdout)
     try:
         return path.open("w", encoding="utf-8")
     except OSError as e:
@@ -36,6 +50,7 @@ def _open_out(path: Path) -> TextIO:
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) of every non-blank line; a broken line is an InputError naming file:line."""
+    where = _name(path)
     with _open_in(path) as fh:
         try:
             for n, line in enumerate(fh, 1):
@@ -44,12 +59,12 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 try:
                     obj = json.loads(line)
                 except json.JSONDecodeError as e:
-                    raise InputError(f"{path}:{n}: not valid JSON ({e.msg}, column {e.colno})") from None
+                    raise InputError(f"{where}:{n}: not valid JSON ({e.msg}, column {e.colno})") from None
                 if not isinstance(obj, dict):
-                    raise InputError(f"{path}:{n}: expected a JSON object, got {type(obj).__name__}")
+                    raise InputError(f"{where}:{n}: expected a JSON object, got {type(obj).__name__}")
                 yield n, obj
         except UnicodeDecodeError:
-            raise InputError(f"{path}: not UTF-8 text") from None
+            raise InputError(f"{where}: not UTF-8 text") from None
 
 
 def _text(obj: dict[str, Any], key: str, where: str) -> str:
@@ -84,6 +99,10 @@ def score_dialogue(obj: dict[str, Any], where: str) -> dict[str, Any]:
     return obj
 
 
+def _out_name(path: Path) -> str:
+    return "<stdout>" if path == STD else str(path)
+
+
 def _write(out: TextIO, obj: dict[str, Any]) -> None:
     out.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
@@ -94,18 +113,18 @@ def signals() -> None:
 
 
 @signals.command()
-@click.option("--input", "input_", type=_PATH, required=True, help="JSONL: {id, turns: [{role, text}]}")
-@click.option("--output", type=_PATH, required=True, help="JSONL with frustration and risk added.")
+@click.option("--input", "input_", type=_PATH, required=True, help="JSONL: {id, turns: [{role, text}]} (- for stdin)")
+@click.option("--output", type=_PATH, required=True, help="JSONL with frustration and risk added (- for stdout).")
 def score(input_: Path, output: Path) -> None:
     """Add frustration (customer turns) and risk (every turn) to each dialogue.
 
     risk is the probability that one of the next 3 customer turns is frustrated, from the turns so far.
     """
-    rows = [(n, score_dialogue(obj, f"{input_}:{n}")) for n, obj in read_jsonl(input_)]
+    rows = [(n, score_dialogue(obj, f"{_name(input_)}:{n}")) for n, obj in read_jsonl(input_)]
     with _open_out(output) as out:
         for _, obj in rows:
             _write(out, obj)
-    click.echo(f"scored {len(rows)} dialogues -> {output}", err=True)
+    click.echo(f"scored {len(rows)} dialogues -> {_out_name(output)}", err=True)
 
 
 def load_intents(path: Path) -> list[tuple[str, str]]:
@@ -127,8 +146,8 @@ def catalogue_examples() -> list[tuple[str, str]]:
 
 
 @signals.command()
-@click.option("--input", "input_", type=_PATH, required=True, help="JSONL: {id, text}")
-@click.option("--output", type=_PATH, required=True, help="JSONL with eligible and intent added.")
+@click.option("--input", "input_", type=_PATH, required=True, help="JSONL: {id, text} (- for stdin)")
+@click.option("--output", type=_PATH, required=True, help="JSONL with eligible and intent added (- for stdout).")
 @click.option("--intents", type=_PATH, default=None, help="JSONL {text, intent}: the supported intents.")
 def route(input_: Path, output: Path, intents: Path | None) -> None:
     """Add eligible (0..1: within the supported intents) and intent (the best supported one)."""
@@ -138,11 +157,11 @@ def route(input_: Path, output: Path, intents: Path | None) -> None:
     router = IntentRouter(examples)
     rows = []
     for n, obj in read_jsonl(input_):
-        r = router.route(_text(obj, "text", f"{input_}:{n}"))
+        r = router.route(_text(obj, "text", f"{_name(input_)}:{n}"))
         obj["eligible"] = round(r.score, 4)
         obj["intent"] = r.intent
         rows.append(obj)
     with _open_out(output) as out:
         for obj in rows:
             _write(out, obj)
-    click.echo(f"routed {len(rows)} requests -> {output}", err=True)
+    click.echo(f"routed {len(rows)} requests -> {_out_name(output)}", err=True)
