@@ -79,9 +79,9 @@ def main() -> None:
         chat_rows = [{"session_id": 1, "chat_id": e.chat_id, "status": "closed", "rating": 5}
                      for e in evs if e.type is EventType.CHAT_CLOSED]
         t0 = time.perf_counter()
-        db["events"].insert_all(ev_rows, batch_size=2000)
-        db["messages"].insert_all(msg_rows, batch_size=2000)
-        db["chats"].insert_all(chat_rows, batch_size=2000, pk=("session_id", "chat_id"))
+        db.table("events").insert_all(ev_rows, batch_size=2000)
+        db.table("messages").insert_all(msg_rows, batch_size=2000)
+        db.table("chats").insert_all(chat_rows, batch_size=2000, pk=("session_id", "chat_id"))
         base = time.perf_counter() - t0
         base_rows = len(ev_rows) + len(msg_rows) + len(chat_rows)
 
@@ -96,9 +96,9 @@ def main() -> None:
         t0 = time.perf_counter()
         for cid, (erows, mrows) in per_chat.items():
             with ddb.atomic():
-                ddb["events"].insert_all(erows)
-                ddb["messages"].insert_all(mrows)
-                ddb["chats"].insert_all([{"session_id": sid, "chat_id": cid, "status": "closed", "rating": 5}],
+                ddb.table("events").insert_all(erows)
+                ddb.table("messages").insert_all(mrows)
+                ddb.table("chats").insert_all([{"session_id": sid, "chat_id": cid, "status": "closed", "rating": 5}],
                                         replace=True)
         durable = time.perf_counter() - t0
         ddb.conn.close()
