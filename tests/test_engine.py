@@ -154,3 +154,13 @@ def test_forget_closed_keeps_live_chats(floor: Floor) -> None:
     assert floor.forget_closed() == 1
     assert list(floor.chats) == ["c2"]
     assert floor.closed_count == 1
+
+
+def test_an_ineligible_chat_cannot_go_back_to_the_ai(floor: Floor) -> None:
+    floor.open_chat("c1", "Bo", "my card was stolen and used here", intent="fraud_report")
+    floor.take_over("c1", "mia")
+    with pytest.raises(CommandRefused, match="not AI-eligible"):
+        floor.hand_back("c1", "mia")
+    assert floor.chats["c1"].status is ChatStatus.HUMAN and floor.chats["c1"].holder == "mia"
+    floor.resolve("c1", "mia", rating=4)
+    assert floor.chats["c1"].resolved_by is Role.HUMAN

@@ -238,3 +238,17 @@ async def test_brief_ineligible_and_loop(agent: RulesAgent, cat: Catalogue) -> N
         )
     )
     assert "loop" in loop
+
+
+async def test_brief_says_why_from_the_trigger(agent: RulesAgent) -> None:
+    R = Role
+    ctx = AgentContext(
+        chat_id="c1",
+        customer="Ana",
+        intent="order_status",
+        transcript=[Turn(R.CUSTOMER, "Where is my order?"), Turn(R.CUSTOMER, "Still waiting...")],
+        trigger="customer_request",
+        trigger_reason="customer asked for a human",
+    )
+    brief = await agent.brief(ctx)
+    assert "Why: customer request escalation: customer asked for a human" in brief

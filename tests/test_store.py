@@ -97,8 +97,12 @@ def test_corrupt_and_foreign_databases_are_refused(tmp_path: Path) -> None:
 def test_unwritable_path_is_one_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(StoreError, match="log.db"):
+    with pytest.raises(StoreError, match="log.db: .*file is not a directory"):
         Store(blocker / "log.db")
+    missing = tmp_path / "no" / "such" / "dir" / "log.db"
+    with pytest.raises(StoreError, match="directory .*dir does not exist"):
+        Store(missing)
+    assert not (tmp_path / "no").exists()  # a mistyped path creates nothing
 
 
 def test_locked_database_keeps_the_buffer(floor: Floor, tmp_path: Path) -> None:

@@ -22,6 +22,8 @@ class AgentContext:
     intent: str | None
     transcript: Sequence[Turn]
     order_id: str | None = None
+    trigger: str | None = None  # the trigger that escalated the chat, when one did
+    trigger_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -259,6 +259,9 @@ class RulesAgent:
         return "\n".join(lines)
 
     def _why(self, ctx: AgentContext, intent: Intent | None, said: list[str], ai_said: list[str]) -> str:
+        if ctx.trigger:
+            reason = f": {ctx.trigger_reason}" if ctx.trigger_reason else ""
+            return f"{ctx.trigger.replace('_', ' ')} escalation{reason}"
         if said and asks_for_human(said[-1]):
             return _HUMAN_REASON
         if intent is not None and not intent.eligible:

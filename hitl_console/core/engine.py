@@ -364,9 +364,13 @@ class Floor:
         return self.add_message(chat_id, Role.HUMAN, text, author=supervisor, at=at)
 
     def hand_back(self, chat_id: str, supervisor: str, *, at: float | None = None) -> None:
-        """The human returns the chat to the AI."""
+        """The human returns the chat to the AI (not a chat the AI may not handle: resolve that one)."""
         chat = self.chat(chat_id)
         tk = self._holder_check(chat, supervisor)
+        if not chat.eligible:
+            raise CommandRefused(
+                f"chat {chat_id} is not AI-eligible ({chat.route_reason or 'ineligible'}): resolve it instead"
+            )
         t = self._now(at)
         chat.status = ChatStatus.AI
         chat.holder = None

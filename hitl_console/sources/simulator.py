@@ -107,6 +107,8 @@ class Simulator:
             intent=chat.intent,
             transcript=[Turn(m.role, m.text) for m in chat.messages],
             order_id=cust.order_id if cust else None,
+            trigger=chat.trigger.value if chat.trigger else None,
+            trigger_reason=chat.trigger_reason or None,
         )
 
     async def _ai_turn(self, chat_id: str) -> None:

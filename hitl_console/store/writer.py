@@ -79,7 +79,7 @@ def open_db(path: Path, *, create: bool = True) -> sqlite_utils.Database:
         raise StoreError(f"session log {path}: no such file")
     try:
         if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _check_parent(path)
         conn = sqlite3.connect(str(path), timeout=2.0, isolation_level=None, check_same_thread=False)
         db = sqlite_utils.Database(conn)
         mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
@@ -100,6 +100,21 @@ def open_db(path: Path, *, create: bool = True) -> sqlite_utils.Database:
         raise StoreError(f"session log {path}: {_explain(e)}") from None
     except OSError as e:
         raise StoreError(f"session log {path}: {e.strerror or e}") from None
+
+
+def _check_parent(path: Path) -> None:
+    """The default log's directory is created; a directory the user named must exist."""
+    from hitl_console.paths import default_db
+
+    parent = path.parent
+    if parent.is_dir():
+        return
+    if parent.exists():
+        raise StoreError(f"session log {path}: {parent} is not a directory")
+    if path.resolve() == default_db().resolve():
+        parent.mkdir(parents=True, exist_ok=True)
+        return
+    raise StoreError(f"session log {path}: directory {parent} does not exist")
 
 
 def _explain(e: sqlite3.Error) -> str:
