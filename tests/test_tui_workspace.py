@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from test_tui_support import make_console, rows, select
 from textual.widgets import Input
 
 from hitl_console.core.models import ChatStatus, EventType
+from hitl_console.tui.cells import duration
 from hitl_console.tui.safe_text import clean
 from hitl_console.tui.screens.chat import ChatScreen
 from hitl_console.tui.widgets.transcript import Transcript
@@ -82,4 +84,31 @@ async def test_workspace_keys_act_right_after_a_takeover(tmp_path: Path) -> None
         await pilot.press("escape", "h")
         await pilot.pause()
         assert rows(db, "SELECT ending FROM takeovers WHERE chat_id = ?", cid) == [("handed_back",)]
+    rt.close()
+
+
+def _head(screen: ChatScreen) -> str:
+    return "".join("".join(s.text for s in w.render_line(0)) for w in screen.query("#chat-headbar Static"))
+
+
+async def test_chat_header_shows_the_scores_at_120_columns_and_the_wait_moves_on(tmp_path: Path) -> None:
+    app, rt = make_console(tmp_path / "log.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        cid = select(app, ChatStatus.ESCALATED)
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ChatScreen) and app.view is not None
+        row = next(r for r in app.view.rows if r.id == cid)
+        head = _head(screen)
+        assert f"frust {row.frustration:.2f}" in head and f"risk {row.risk:.2f}" in head and "conf " in head
+        assert f"waiting {duration(row.waiting_s(app.view.now))}" in head
+        later = replace(app.view, now=app.view.now + 75)  # a tick later, the chat itself unchanged
+        await screen.update_from(later)
+        await pilot.pause()
+        assert f"waiting {duration(row.waiting_s(later.now))}" in _head(screen)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert f"risk {row.risk:.2f}" in _head(screen)  # narrow: the names are cut, never the scores
     rt.close()

@@ -15,12 +15,18 @@ from textual.widgets import Footer, Input, Static
 from hitl_console.core.models import ChatStatus, EventType
 from hitl_console.tui.cells import arrow, duration, spark
 from hitl_console.tui.safe_text import clean
-from hitl_console.tui.view import ChatDetail, FloorView
+from hitl_console.tui.view import ChatDetail, ChatRow, FloorView
 from hitl_console.tui.widgets.kpi_bar import KpiBar
 from hitl_console.tui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
     from hitl_console.tui.app import HitlApp
+
+
+def trigger_label(trigger: str, reason: str) -> str:
+    """``technical: low confidence``, or just ``technical`` when the trigger came without a reason."""
+    reason = clean(reason, single_line=True).strip()
+    return f"{trigger}: {reason}" if reason else trigger
 
 
 def trajectory(detail: ChatDetail) -> Text:
@@ -62,6 +68,7 @@ class ChatScreen(Screen[None]):
         self.detail: ChatDetail | None = None
         self._drawn_version = -1
         self._brief_text: str | None = None
+        self._head_text: tuple[str, str] = ("", "")
 
     @property
     def hitl(self) -> HitlApp:
@@ -74,7 +81,9 @@ class ChatScreen(Screen[None]):
         rt = self.hitl.runtime
         th = rt.settings.thresholds
         yield KpiBar(id="kpis")
-        yield Static("", id="chat-head", markup=False)
+        with Horizontal(id="chat-headbar"):
+            yield Static("", id="chat-head", markup=False)
+            yield Static("", id="chat-scores", markup=False)
         with Horizontal(id="chat-body"):
             yield Transcript(rt.supervisor, th.confidence, th.frustration, id="transcript")
             with Vertical(id="brief-pane"):
@@ -92,12 +101,14 @@ class ChatScreen(Screen[None]):
     # -- drawing ------------------------------------------------------------------------------------
     async def update_from(self, view: FloorView | None) -> None:
         app = self.hitl
+        version = -2
+        row: ChatRow | None = None
         if view is not None:
             self.query_one(KpiBar).show(view.kpis, view.now, app.runtime.db_path)
-        version = -2
-        if view is not None:
             row = next((r for r in view.rows if r.id == self.chat_id), None)
             version = row.version if row is not None else -3
+            if row is not None:
+                self._show_head(row, view.now)  # on every tick: the waiting time moves on
         if version == self._drawn_version and self.detail is not None:
             return
         detail = await app.host.call(app.host.engine.detail, self.chat_id)
@@ -106,12 +117,13 @@ class ChatScreen(Screen[None]):
         self._drawn_version = detail.row.version if version != -3 else -3
         self.detail = detail
         self.query_one(Transcript).show(detail.events)
-        self._show_head(detail, view.now if view else detail.row.last_at)
+        if row is None:
+            self._show_head(detail.row, view.now if view else detail.row.last_at)
         if self._brief_text is not None:
             self._show_brief()
 
-    def _show_head(self, d: ChatDetail, now: float) -> None:
-        r = d.row
+    def _show_head(self, r: ChatRow, now: float) -> None:
+        """Who and what on the left (cut with an ellipsis when narrow); wait and scores on the right, always."""
         me = self.hitl.runtime.supervisor
         t = Text(no_wrap=True, overflow="ellipsis", end="")
         t.append(f" {r.id} ", "bold reverse")
@@ -121,13 +133,18 @@ class ChatScreen(Screen[None]):
         holder = "" if r.holder is None else f" ({'you' if r.holder == me else clean(r.holder)})"
         t.append(f" {r.status.value}{holder} ", style.get(r.status.value, ""))
         if r.status is ChatStatus.ESCALATED and r.trigger:
-            t.append(f" {r.trigger}: {r.trigger_reason} · waiting {duration(r.waiting_s(now))} ", "bright_red")
-        t.append(f" frustration {r.frustration:.2f}{arrow(r.trend)}")
-        t.append(f"  confidence {'-' if r.confidence is None else f'{r.confidence:.2f}'}")
-        t.append(f"  risk {r.risk:.2f}", "bold bright_red" if r.candidate else "")
-        if r.candidate:
-            t.append("  ⚑ proactive candidate", "dark_orange")
-        self.query_one("#chat-head", Static).update(t)
+            t.append(f" {trigger_label(r.trigger, r.trigger_reason)} ", "bright_red")
+        s = Text(no_wrap=True, end="")
+        if r.status is ChatStatus.ESCALATED:
+            s.append(f" waiting {duration(r.waiting_s(now))} ", "bold bright_red")
+        s.append(f" frust {r.frustration:.2f}{arrow(r.trend)}")
+        s.append(f"  conf {'-' if r.confidence is None else f'{r.confidence:.2f}'}")
+        s.append(f"  risk {r.risk:.2f}", "bold bright_red" if r.candidate else "")
+        s.append(" ⚑ " if r.candidate else " ", "dark_orange")
+        if (t.plain, s.plain) != self._head_text:
+            self._head_text = (t.plain, s.plain)
+            self.query_one("#chat-head", Static).update(t)
+            self.query_one("#chat-scores", Static).update(s)
 
     def _show_brief(self) -> None:
         pane = self.query_one("#brief-pane")
