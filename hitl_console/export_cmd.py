@@ -14,7 +14,7 @@ import click
 
 from hitl_console.errors import HitlError
 from hitl_console.paths import default_db
-from hitl_console.store.export import EXPORTERS, FORMATS, TABLES, ExportQuery
+from hitl_console.store.export import EXPORTERS, FORMATS, TABLES, ExportQuery, export_csv
 from hitl_console.store.queries import open_log, parse_time
 
 
@@ -78,7 +78,10 @@ def export(
     try:
         if out == "-":
             stdout = sys.stdout.buffer
-            EXPORTERS[fmt](conn, q, stdout, progress=progress, where=str(db_path))
+            if fmt == "csv":  # no byte-order mark on a pipe
+                export_csv(conn, q, stdout, progress=progress, where=str(db_path), bom=False)
+            else:
+                EXPORTERS[fmt](conn, q, stdout, progress=progress, where=str(db_path))
             stdout.flush()
         else:
             _to_file(Path(out), lambda f: EXPORTERS[fmt](conn, q, f, progress=progress, where=str(db_path)))

@@ -142,6 +142,11 @@ def test_stdout_and_progress(log: Path, capsysbinary: pytest.CaptureFixture[byte
     _run(["--db", str(log), "--table", "takeovers", "--out", "-"])
     out = capsysbinary.readouterr().out.decode()
     assert [json.loads(x)["kind"] for x in out.splitlines()] == ["escalation", "proactive", "escalation"]
+    _run(["--db", str(log), "--table", "takeovers", "--format", "csv", "--out", "-"])
+    raw = capsysbinary.readouterr().out
+    assert not raw.startswith(b"\xef\xbb\xbf")  # a byte-order mark only in files, never on a pipe
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline="")))
+    assert [r["kind"] for r in rows] == ["escalation", "proactive", "escalation"]
     seen: list[tuple[int, int]] = []
     conn = open_log(log)
     n = export_jsonl(conn, ExportQuery("messages"), io.BytesIO(), progress=lambda d, t: seen.append((d, t)))

@@ -182,15 +182,17 @@ def export_csv(
     *,
     progress: Progress | None = None,
     where: str = "log",
+    bom: bool = True,
 ) -> int:
-    """Write UTF-8 CSV (with a byte-order mark, so spreadsheets detect the encoding) and a header row."""
+    """Write UTF-8 CSV and a header row; with ``bom`` (for files) a byte-order mark first, so spreadsheets
+    detect the encoding (not for a pipe, where it would be a stray character)."""
     spec, cols = _spec(conn, q)
     _prepare(conn, q)
     exprs = ", ".join(_column_expr(spec, c, q, as_json=False) for c in cols)
     cond, params = _where(spec, q)
     sql = f"SELECT {exprs} FROM {_quote(q.table)}{cond} ORDER BY {spec.order}"
     total = count_rows(conn, q) if progress else 0
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", errors="replace", newline="", write_through=False)
+    text = io.TextIOWrapper(out, encoding="utf-8-sig" if bom else "utf-8", errors="replace", newline="", write_through=False)
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(cols)
     n = 0
