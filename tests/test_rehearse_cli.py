@@ -132,3 +132,19 @@ def test_a_rehearsal_ended_early_leaves_its_chats_unresolved_not_abandoned(tmp_p
     assert [r["ending"] for r in log.query("select ending from takeovers")] == ["rehearsal_ended"]
     closed = [json.loads(r["data"]) for r in log.query("select data from events where type = 'chat.closed'")]
     assert [(d["ending"], d["abandoned"]) for d in closed] == [("rehearsal_ended", False)]
+
+
+def test_every_scenario_error_is_named_on_its_own_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    text = SCENARIO.read_text(encoding="utf-8").replace('goto = "thanks"', 'goto = "thank"')
+    bad.write_text(text.replace("resolve_rating = 2", "resolve_rating = 2\nsurprise = 1\nresolve_ratin = 3"))
+    code, _, err = cli(capsys, "scenarios", "validate", str(bad))
+    assert code == 2 and "more)" not in err and "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert lines[0].startswith(f"hitl-console: error: {bad}:")
+    assert len(lines) == 2 and all(f"{bad}:" in x and "unknown field" in x for x in lines)
+    bad.write_text(text.replace('goto = "thanks"', 'goto = "thank"', 1).replace('goto = "', 'goto = "x', 1))
+    code, _, err = cli(capsys, "rehearse", str(bad), "--no-log", "--actions", str(EXPERT))
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) >= 2 and all("branch to a missing turn" in x for x in lines)
+    assert all(x.split(":")[1].isdigit() for x in lines[1:])  # FILE:LINE: ... each

@@ -67,11 +67,12 @@ def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
 
 
 def error_of(tmp_path: Path, text: str) -> str:
+    path = write(tmp_path, text)
     with pytest.raises(ScenarioError) as ei:
-        load_scenario(write(tmp_path, text))
-    msg = str(ei.value)
-    assert "\n" not in msg
-    return msg
+        load_scenario(path)
+    lines = str(ei.value).splitlines()
+    assert lines and all(x.startswith(f"{path}:") for x in lines)  # one FILE:LINE: ... line per error
+    return lines[0]
 
 
 def line_no(text: str, needle: str) -> int:

@@ -59,16 +59,22 @@ def _validate(model: type[M], path: Path, text: str, raw: dict[str, Any]) -> M:
     try:
         return model.model_validate(raw)
     except ValidationError as e:
-        errs = e.errors()
-        err = errs[0]
-        loc = tuple(x for x in err["loc"] if isinstance(x, str | int))
-        more = f" (and {len(errs) - 1} more)" if len(errs) > 1 else ""
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown field"
-        elif err["type"] == "missing":
-            msg = "required field missing"
-        raise ScenarioError(f"{_where(path, index_lines(text), loc)}: {msg}{more}") from None
+        lines = index_lines(text)
+        out = []
+        for err in e.errors():
+            loc = tuple(x for x in err["loc"] if isinstance(x, str | int))
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field"
+            elif err["type"] == "missing":
+                msg = "required field missing"
+            out.append(f"{_where(path, lines, loc)}: {msg}")
+        raise ScenarioError(_one_a_line(out)) from None
+
+
+def _one_a_line(errors: list[str]) -> str:
+    """Every error on its own ``FILE:LINE: ...`` line (the first is printed after the error prefix)."""
+    return "\n".join(dict.fromkeys(errors))
 
 
 # -- cross-references ---------------------------------------------------------------------------------
@@ -195,9 +201,8 @@ def load_scenario(path: Path) -> Scenario:
     sc = _validate(Scenario, path, text, raw)
     problems = list(scenario_problems(sc))
     if problems:
-        loc, msg = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise ScenarioError(f"{_where(path, index_lines(text), loc)}: {msg}{more}")
+        lines = index_lines(text)
+        raise ScenarioError(_one_a_line([f"{_where(path, lines, loc)}: {msg}" for loc, msg in problems]))
     return sc
 
 
