@@ -62,7 +62,7 @@ async def test_takeover_message_and_resolve_round_trip() -> None:
             tk = await src.take_over(cid, "alice")
             chat = src.floor.chats[cid]
             assert chat.holder == "alice" and tk.kind.value == "escalation"
-            theirs = run.platform.floor.chats[cid]
+            theirs = run.platform.chat(cid)
             assert theirs.status is ChatStatus.HUMAN and theirs.holder == "alice"
             msg = await src.send(cid, "alice", "I'm sorry about that. I have fixed it for you and sent a confirmation by email.")
             assert msg.role is Role.HUMAN and msg.author == "alice" and msg is chat.messages[-1]
@@ -95,7 +95,7 @@ async def test_two_consoles_never_both_hold_a_chat() -> None:
                 winner = won[0].supervisor
                 assert lost[0].holder == winner and winner in str(lost[0])
                 await wait_for(lambda cid=cid: b.floor.chats[cid].holder == a.floor.chats[cid].holder, 3.0)
-                assert run.platform.floor.chats[cid].holder == winner
+                assert run.platform.chat(cid).holder == winner
                 loser = "bob" if winner == "alice" else "alice"
                 with pytest.raises(CommandRefused):
                     await (a if loser == "alice" else b).send(cid, loser, "me too")

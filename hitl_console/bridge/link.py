@@ -35,6 +35,7 @@ class LinkSnapshot:
     reconnects: int = 0  # streams opened after the first
     failures: int = 0  # failed connection attempts in a row
     commands_failed: int = 0  # commands the platform did not confirm
+    restarts: int = 0  # times the platform came back without its history
     last_event_id: str | None = None
     last_error: str = ""
 
@@ -48,6 +49,8 @@ class LinkSnapshot:
             s += f", reconnects {self.reconnects}"
         if self.commands_failed:
             s += f", failed commands {self.commands_failed}"
+        if self.restarts:
+            s += f", platform restarts {self.restarts}"
         if self.last_error and self.state is not LinkState.CONNECTED:
             s += f" | {self.last_error}"
         return s
@@ -64,7 +67,7 @@ class Link:
         self.last_error = ""
         self.last_event_id: str | None = None
         self.events = self.applied = self.duplicates = self.malformed = self.ignored = 0
-        self.reconnects = self.failures = self.commands_failed = 0
+        self.reconnects = self.failures = self.commands_failed = self.restarts = 0
         self._listeners: list[Callable[[LinkSnapshot], None]] = []
 
     def subscribe(self, listener: Callable[[LinkSnapshot], None]) -> None:
@@ -83,6 +86,7 @@ class Link:
             reconnects=self.reconnects,
             failures=self.failures,
             commands_failed=self.commands_failed,
+            restarts=self.restarts,
             last_event_id=self.last_event_id,
             last_error=self.last_error,
         )

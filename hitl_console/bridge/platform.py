@@ -3,10 +3,12 @@ protocol. It is the arbiter of who holds a chat: a takeover of a chat another su
 answered 409 with the holder, whichever console asks.
 
 Event ids are ``EPOCH-SEQ``: opaque to a console, and never reused across restarts (a journal keeps the
-epoch; without one, each start draws a new epoch). With a journal (JSONL, one event a line, flushed before
-it is sent) a restarted platform serves every earlier event for resumption; chats that were open when
-it stopped are closed as abandoned (their customers were lost with the process), and new chats get ids
-with the run number (``C00001-2``).
+epoch; without one, each start draws a new epoch). The epoch names the platform's history: it is sent as
+the ``Bridge-Run`` header of the event stream, so that a console sees a platform that came back without its
+history. With a journal (JSONL, one event a line, flushed before it is sent) a restarted platform serves
+every earlier event for resumption; chats that were open when it stopped are closed as abandoned (their
+customers were lost with the process), and new chats get ids with the run number (``C00001-2``). Without
+a journal, chat ids carry the epoch (``C00001-1a2b3c4d``), so that no run reuses another's chat ids.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from hitl_console.bridge.protocol import (
     describe_error,
 )
 from hitl_console.config import Settings
-from hitl_console.core.engine import CommandRefused
+from hitl_console.core.engine import ChatState, CommandRefused
 from hitl_console.core.models import ChatStatus, Event, EventType
 from hitl_console.errors import InputError
 from hitl_console.runtime import SimRuntime, build_sim
@@ -72,6 +74,7 @@ class DemoPlatform:
         self._queues: set[asyncio.Queue[Item]] = set()
         self._idem: OrderedDict[str, Answer] = OrderedDict()
         self._journal: TextIO | None = None
+        self.journaled = journal is not None
         if journal is not None:
             self._open_journal(Path(journal))
         self.floor.subscribe(self._on_floor_event)
@@ -109,7 +112,8 @@ class DemoPlatform:
         self._journal.write(json.dumps({"epoch": self.epoch, "run": self.run_no, "started_at": time.time()}) + "\n")
         self._journal.flush()
         for chat_id in list(self.open_events):  # lost with the previous process
-            self._publish(chat_id, {"type": "chat.closed", "chat_id": chat_id, "resolved_by": None, "abandoned": True})
+            self._publish(chat_id, {"type": "chat.closed", "chat_id": chat_id, "resolved_by": None, "abandoned": True,
+                                    "at": round(self.sim.clock.now(), 3)})
 
     def _remember(self, event_id: str, data: str) -> None:
         seq = int(event_id.rpartition("-")[2])
@@ -140,33 +144,41 @@ class DemoPlatform:
     def ext_id(self, sim_id: str) -> str:
         ext = self._to_ext.get(sim_id)
         if ext is None:
-            ext = sim_id if self.run_no == 1 else f"{sim_id}-{self.run_no}"
+            if not self.journaled:
+                ext = f"{sim_id}-{self.epoch}"  # no history kept: the epoch keeps ids unique across runs
+            else:
+                ext = sim_id if self.run_no == 1 else f"{sim_id}-{self.run_no}"
             self._to_ext[sim_id] = ext
             self._to_sim[ext] = sim_id
         return ext
+
+    def chat(self, ext_id: str) -> ChatState:
+        """The simulator's state of the chat consoles know as ``ext_id``."""
+        return self.floor.chat(self._to_sim.get(ext_id, ext_id))
 
     def _on_floor_event(self, ev: Event) -> None:
         d = ev.data
         cid = self.ext_id(ev.chat_id)
         body: dict[str, Any] = {"chat_id": cid}
+        at = round(ev.at, 3)
         t = ev.type
         if t is EventType.CHAT_OPENED:
-            body |= {"type": "chat.opened", "customer": d["customer"], "channel": d["channel"]}
+            body |= {"type": "chat.opened", "customer": d["customer"], "channel": d["channel"], "at": at}
             if d.get("intent"):
                 body["intent"] = d["intent"]
             body["eligible"] = bool(d.get("eligible", True))
         elif t is EventType.MESSAGE:
-            body |= {"type": "message", "role": d["role"], "text": d["text"], "sent_at": round(ev.at, 3)}
+            body |= {"type": "message", "role": d["role"], "text": d["text"], "sent_at": at}
             if d["role"] == "ai" and d.get("confidence") is not None:
                 body["confidence"] = d["confidence"]
         elif t is EventType.CHAT_ESCALATED:
-            body |= {"type": "chat.escalated", "trigger": d["trigger"], "reason": d.get("reason") or None}
+            body |= {"type": "chat.escalated", "trigger": d["trigger"], "reason": d.get("reason") or None, "at": at}
         elif t is EventType.CHAT_ASSIGNED:
-            body |= {"type": "chat.assigned", "supervisor": d["supervisor"]}
+            body |= {"type": "chat.assigned", "supervisor": d["supervisor"], "at": at}
         elif t is EventType.CHAT_RELEASED:
-            body |= {"type": "chat.released"}
+            body |= {"type": "chat.released", "at": at}
         elif t is EventType.CHAT_CLOSED:
-            body |= {"type": "chat.closed", "resolved_by": d.get("resolved_by"), "abandoned": bool(d.get("abandoned"))}
+            body |= {"type": "chat.closed", "resolved_by": d.get("resolved_by"), "abandoned": bool(d.get("abandoned")), "at": at}
             if d.get("rating") is not None:
                 body["rating"] = d["rating"]
         elif t is EventType.AGENT_ERROR:

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 PROTOCOL_VERSION = "1"
+RUN_HEADER = "Bridge-Run"  # v1.1, optional: the event stream's id of the platform's history
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROL_ALL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -37,6 +38,10 @@ ChatId = Annotated[
     AfterValidator(clean_name),
 ]
 TriggerName = Literal["technical", "emotional", "customer_request", "ineligible"]
+_AT_DOC = (
+    "When it happened on the platform, epoch seconds (optional, since v1.1). The console logs replayed "
+    "history at these times; without it, at the time the event arrives."
+)
 
 
 class _Body(BaseModel):
@@ -58,6 +63,7 @@ class ChatOpened(_Body):
     intent: Name | None = Field(default=None, description="The platform's intent id for the chat, if it has one.")
     eligible: bool | None = Field(default=None, description="Whether the platform lets its AI handle the chat.")
     text: Text | None = Field(default=None, description="The customer's first message, if it comes with the chat.")
+    at: float | None = Field(default=None, description=_AT_DOC)
 
 
 class MessageEvent(_Body):
@@ -69,7 +75,10 @@ class MessageEvent(_Body):
     role: Literal["customer", "ai", "human"]
     text: Text
     confidence: float | None = Field(default=None, ge=0.0, le=1.0, description="AI confidence (ai messages only).")
-    sent_at: float = Field(description="When the message was sent, epoch seconds (informative).")
+    sent_at: float = Field(
+        description="When the message was sent, epoch seconds: the console logs the message at this time "
+        "(no later than it arrives), so that replayed history keeps its times."
+    )
 
 
 class ChatEscalated(_Body):
@@ -79,6 +88,7 @@ class ChatEscalated(_Body):
     chat_id: ChatId
     trigger: TriggerName
     reason: Text | None = None
+    at: float | None = Field(default=None, description=_AT_DOC)
 
 
 class ChatAssigned(_Body):
@@ -87,6 +97,7 @@ class ChatAssigned(_Body):
     type: Literal["chat.assigned"]
     chat_id: ChatId
     supervisor: Name
+    at: float | None = Field(default=None, description=_AT_DOC)
 
 
 class ChatReleased(_Body):
@@ -94,6 +105,7 @@ class ChatReleased(_Body):
 
     type: Literal["chat.released"]
     chat_id: ChatId
+    at: float | None = Field(default=None, description=_AT_DOC)
 
 
 class ChatClosed(_Body):
@@ -104,6 +116,7 @@ class ChatClosed(_Body):
     resolved_by: Literal["ai", "human"] | None
     rating: int | None = Field(default=None, ge=1, le=5, description="The customer's 1-5 rating, if given.")
     abandoned: bool = False
+    at: float | None = Field(default=None, description=_AT_DOC)
 
 
 EVENT_MODELS: dict[str, type[_Body]] = {

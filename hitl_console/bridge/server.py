@@ -131,7 +131,8 @@ class DemoServer:
         try:
             writer.write(
                 b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
-                b"Cache-Control: no-cache\r\nConnection: close\r\n\r\n"
+                b"Cache-Control: no-cache\r\nConnection: close\r\n"
+                + f"Bridge-Run: {self.platform.epoch}\r\n\r\n".encode()
             )
             writer.write(b"".join(_frame(item) for item in backlog))
             await writer.drain()

@@ -10,6 +10,7 @@ escalation risk) but fires no trigger of its own: the platform sends ``chat.esca
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +30,7 @@ from hitl_console.bridge.link import (
     LinkState,
 )
 from hitl_console.bridge.protocol import (
+    RUN_HEADER,
     ChatAssigned,
     ChatClosed,
     ChatEscalated,
@@ -44,6 +46,7 @@ from hitl_console.bridge.protocol import (
     MessageEvent,
     TakeoverCommand,
     UnknownEvent,
+    clean_name,
     clean_text,
     parse_event,
 )
@@ -98,6 +101,7 @@ class BridgeSource:
         self._last: tuple[str, str] = ("", "")
         self._client: httpx.AsyncClient | None = None
         self._waiters: list[asyncio.Future[None]] = []
+        self.run_id: str | None = None  # the platform's history, as its Bridge-Run header names it
         self.link.subscribe(self._on_link)
 
     # -- the stream ---------------------------------------------------------------------------------
@@ -118,6 +122,7 @@ class BridgeSource:
             last_id=lambda: self.link.last_event_id,
             backoff=self.backoff,
             give_up_after=self.give_up_after,
+            on_connect=self._on_connect,
         )
         try:
             async for sse in stream.events():
@@ -140,6 +145,42 @@ class BridgeSource:
             {"state": snap.state.value, "url": snap.url, "error": snap.last_error or None,
              "last_event_id": snap.last_event_id},
         )
+
+    def _on_connect(self, response: httpx.Response) -> None:
+        run = clean_name(response.headers.get(RUN_HEADER, ""))[:200]
+        if run:
+            self.platform_run(run)
+
+    def platform_run(self, run: str) -> list[str]:
+        """Note the platform's run (the ``Bridge-Run`` of its event stream). Another run than before means
+        the platform came back without its history: the chats still open here will get no more events, so
+        they are closed as abandoned (ending ``platform_restarted``) and the restart is logged. Returns the
+        ids of the chats closed."""
+        previous, self.run_id = self.run_id, run
+        if previous is None or previous == run:
+            return []
+        gone = [c.id for c in self.floor.chats.values() if c.status is not ChatStatus.CLOSED]
+        self.link.restarts += 1
+        self.floor.note(
+            EventType.BRIDGE_LINK,
+            "",
+            {"state": self.link.state.value, "url": self.link.url, "last_event_id": self.link.last_event_id,
+             "error": f"the platform restarted without its history (run {previous} -> {run}): "
+                      f"{len(gone)} open chats closed as abandoned",
+             "restarted": True, "previous_run": previous, "run": run, "chats_closed": len(gone)},
+        )
+        for cid in gone:
+            self.floor.close(cid, None, abandoned=True, ending="platform_restarted")
+        self._wake()
+        return gone
+
+    def _at(self, platform_at: float | None) -> float | None:
+        """The floor's time of an event the platform says happened at ``platform_at``: that time (replayed
+        history keeps its times), but never later than now here (a platform clock ahead of this one); None
+        (now) when the platform gives no time."""
+        if platform_at is None or not math.isfinite(platform_at):
+            return None
+        return min(platform_at, self.floor.clock.now())
 
     # -- applying events ----------------------------------------------------------------------------
     def apply(self, event_id: str, data: str) -> str:
@@ -194,6 +235,7 @@ class BridgeSource:
                 intent=ev.intent,
                 eligible=ev.eligible,
                 channel=ev.channel,
+                at=self._at(ev.at),
                 check_triggers=False,
             )
         elif isinstance(ev, MessageEvent):
@@ -205,27 +247,30 @@ class BridgeSource:
                 ev.text,
                 confidence=ev.confidence if role is Role.AI else None,
                 author=chat.holder if role is Role.HUMAN else None,
+                at=self._at(ev.sent_at),
                 check_triggers=False,
             )
         elif isinstance(ev, ChatEscalated):
-            floor.escalate(ev.chat_id, Trigger(ev.trigger), ev.reason or "")
+            floor.escalate(ev.chat_id, Trigger(ev.trigger), ev.reason or "", at=self._at(ev.at))
         elif isinstance(ev, ChatAssigned):
             chat = floor.chat(ev.chat_id)
+            at = self._at(ev.at)
             if chat.status is ChatStatus.HUMAN and chat.holder is not None:
                 if chat.holder == ev.supervisor:
                     return
-                floor.hand_back(ev.chat_id, chat.holder)  # reassigned on the platform
-            floor.take_over(ev.chat_id, ev.supervisor)
+                floor.hand_back(ev.chat_id, chat.holder, at=at)  # reassigned on the platform
+            floor.take_over(ev.chat_id, ev.supervisor, at=at)
         elif isinstance(ev, ChatReleased):
             chat = floor.chat(ev.chat_id)
             if chat.status is ChatStatus.HUMAN and chat.holder is not None:
-                floor.hand_back(ev.chat_id, chat.holder)
+                floor.hand_back(ev.chat_id, chat.holder, at=self._at(ev.at))
         elif isinstance(ev, ChatClosed):
             floor.close(
                 ev.chat_id,
                 Role(ev.resolved_by) if ev.resolved_by else None,
                 rating=ev.rating,
                 abandoned=ev.abandoned,
+                at=self._at(ev.at),
             )
 
     # -- waiting for a command's event -------------------------------------------------------------

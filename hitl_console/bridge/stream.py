@@ -79,8 +79,10 @@ class EventStream:
         last_id: Callable[[], str | None] = lambda: None,
         backoff: Backoff | None = None,
         give_up_after: int = 6,
+        on_connect: Callable[[httpx.Response], None] | None = None,
     ) -> None:
         self.client = client
+        self.on_connect = on_connect
         self.url = url
         self.link = link
         self.token = token
@@ -120,6 +122,8 @@ class EventStream:
                     link.failures = 0
                     link.set_state(LinkState.CONNECTED, "")
                     self.backoff.reset()
+                    if self.on_connect is not None:
+                        self.on_connect(source.response)
                     async for sse in source.aiter_sse():
                         yield sse
                     error = "the platform ended the stream"
