@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from hitl_console.errors import ConfigError
 
@@ -32,6 +34,72 @@ class Thresholds(BaseModel):
     )
 
 
+# The console's remappable bindings: id -> default keys. A binding's id starts with where it acts (a
+# screen, or `app` / `rehearsal` everywhere); a test keeps this table equal to the bindings in the TUI.
+BINDING_KEYS: dict[str, str] = {
+    "app.help": "question_mark", "app.quit": "q",
+    "floor.open": "enter", "floor.take_over": "t", "floor.take_next": "n", "floor.filter": "slash",
+    "floor.sort": "s", "floor.up": "up,k", "floor.down": "down,j", "floor.page_up": "pageup",
+    "floor.page_down": "pagedown", "floor.first": "home", "floor.last": "end",
+    "chat.back": "escape", "chat.take_over": "t", "chat.write": "i", "chat.draft": "d", "chat.hand_back": "h",
+    "chat.resolve": "r", "chat.brief": "b",
+    "help.close": "escape,question_mark,q", "confirm.yes": "y", "confirm.no": "n,escape",
+    "rehearsal.pause": "p", "rehearsal.end": "E", "debrief.quit": "q", "debrief.back": "escape",
+}
+_EVERYWHERE = ("app", "rehearsal")
+_MODIFIERS = {"ctrl", "shift", "alt", "meta", "super", "hyper"}
+_NAMED_KEYS = {
+    "backspace", "delete", "down", "end", "enter", "escape", "home", "insert", "left", "pagedown", "pageup",
+    "return", "right", "space", "tab", "up", *(f"f{n}" for n in range(1, 25)),
+}
+
+_SHORT_CHAR_NAMES = {"slash", "backslash", "at", "minus", "plus", "underscore"}  # Textual's short names
+
+
+def key_name_ok(key: str) -> bool:
+    """Textual's key names: a printable character, a named key (enter, escape, up, f1...), a character's
+    Unicode name in lower case with underscores (slash, question_mark), each with ctrl+/shift+/alt+ before."""
+    *mods, name = key.split("+") if key != "+" else [key]
+    if any(m not in _MODIFIERS for m in mods) or not name:
+        return False
+    if len(name) == 1:
+        return name.isprintable() and not name.isspace() and name != ","
+    if name in _NAMED_KEYS or name in _SHORT_CHAR_NAMES:
+        return True
+    try:
+        ch = unicodedata.lookup(name.replace("_", " ").upper())
+    except KeyError:
+        return False
+    return name == name.lower() and ch.isprintable() and not ch.isalnum()
+
+
+def _keys_error(binding: str, key: str, why: str) -> PydanticCustomError:
+    return PydanticCustomError("keys", "binding {binding} = {key}: {why}", {"binding": binding, "key": key, "why": why})
+
+
+def check_keys(keys: dict[str, str]) -> dict[str, str]:
+    """Unknown binding ids, invalid key names and keys that another binding already uses are errors."""
+    for binding, value in keys.items():
+        if binding not in BINDING_KEYS:
+            raise _keys_error(binding, repr(value), "unknown binding id (the ids are listed in the console's help, ?)")
+        for key in value.split(","):
+            if not key_name_ok(key.strip()):
+                raise _keys_error(binding, repr(value), f"{key.strip()!r} is not a key name (e.g. T, ctrl+t, enter, "
+                                                        "escape, up, f2, slash)")
+    effective = {b: [k.strip() for k in keys.get(b, default).split(",")] for b, default in BINDING_KEYS.items()}
+    for binding in keys:
+        scope = binding.split(".")[0]
+        for other, other_keys in effective.items():
+            other_scope = other.split(".")[0]
+            if other == binding or not (scope == other_scope or scope in _EVERYWHERE
+                                        or other_scope in _EVERYWHERE):
+                continue
+            for key in effective[binding]:
+                if key in other_keys:
+                    raise _keys_error(binding, repr(keys[binding]), f"key {key!r} is already used by {other}")
+    return keys
+
+
 class FloorSettings(BaseModel):
     """The supervisor's console."""
 
@@ -44,6 +112,11 @@ class FloorSettings(BaseModel):
         default_factory=dict,
         description="Remapped keys of the console: binding id = keys, e.g. \"floor.take_over\" = \"T\" (ids in its help).",
     )
+
+    @field_validator("keys")
+    @classmethod
+    def _valid_keys(cls, keys: dict[str, str]) -> dict[str, str]:
+        return check_keys(keys)
 
 
 class SimulationSettings(BaseModel):
