@@ -95,8 +95,9 @@ class ChatSignals:
             amild = f.agent_mild_part
         else:
             afr = amild = None
-        s = _model.sigmoid(models.frustration.z_from(ct.frustration, afr, d) + ct.anger + 1.5 * d.get("c_caps", 0.0))
-        mild = _model.sigmoid(models.mild.z_from(ct.mild, amild, d))
+        zf, zm = models.frustration.z2_from(models.mild, (ct.frustration, afr, ct.mild, amild), d)
+        s = _model.sigmoid(zf + ct.anger + 1.5 * d.get("c_caps", 0.0))
+        mild = _model.sigmoid(zm)
         prev = self.level
         self.level = s if not self.history else _ALPHA * s + (1 - _ALPHA) * self.level
         self.trend = self.level - prev if self.history else 0.0

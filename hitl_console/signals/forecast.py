@@ -77,8 +77,51 @@ def risk(f: RiskFeatures, models: _model.Models | None = None) -> float:
 
 
 def risk_from(f: RiskFeatures, m: _model.Linear) -> float:
-    """:func:`risk` from the n-gram sums kept in ``f`` (the same value, without the set intersections)."""
-    return _finish(m.z_from(f.customer_risk_part, f.agent_risk_part if f.at_agent else None, dense(f)), f)
+    """:func:`risk` from the n-gram sums kept in ``f``: the same value, without the set intersections and
+    without building :func:`dense` (its features are added in its order, so the sum is bit for bit the same)."""
+    z = m.bias
+    if f.customer_risk_part is not None:
+        z += f.customer_risk_part
+    at_agent = f.at_agent
+    if at_agent and f.agent_risk_part is not None:
+        z += f.agent_risk_part
+    g = m.wd.get
+    w = g(pos_bucket(f.customer_turns))
+    if w is not None:
+        z += w * 1.0
+    if f.customer_turns:
+        for k, v in (
+            ("h_last", f.last_frustration),
+            ("h_lvl", f.level),
+            ("h_peak", f.peak),
+            ("h_up", max(f.trend, 0.0)),
+            ("h_down", max(-f.trend, 0.0)),
+            ("h_mlast", f.mild_last),
+            ("h_mlvl", f.mild_level),
+            ("rep_max", f.repetition_max),
+        ):
+            w = g(k)
+            if w is not None:
+                z += w * v
+    if f.agent_turns:
+        w = g("fa_max")
+        if w is not None:
+            z += w * f.agent_part_max
+        w = g("fa_mean")
+        if w is not None:
+            z += w * (f.agent_part_sum / f.agent_turns)
+    if at_agent:
+        w = g("at_agent")
+        if w is not None:
+            z += w * 1.0
+        w = g("fa")
+        if w is not None:
+            z += w * f.agent_frustration_part
+        for k, v in f.agent_dense.items():
+            w = g(k)
+            if w is not None:
+                z += w * v
+    return _finish(z, f)
 
 
 def _finish(z: float, f: RiskFeatures) -> float:

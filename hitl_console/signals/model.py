@@ -69,6 +69,32 @@ class Linear:
                 z += w * v
         return z
 
+    def z2_from(
+        self, other: Linear, sums: tuple[float | None, float | None, float | None, float | None], dense: dict[str, float]
+    ) -> tuple[float, float]:
+        """``(self.z_from(c1, a1, dense), other.z_from(c2, a2, dense))`` for ``sums = (c1, a1, c2, a2)`` in one
+        pass over ``dense`` (each sum in its own order of additions: bit for bit the same)."""
+        c1, a1, c2, a2 = sums
+        z1 = self.bias
+        if c1 is not None:
+            z1 += c1
+        if a1 is not None:
+            z1 += a1
+        z2 = other.bias
+        if c2 is not None:
+            z2 += c2
+        if a2 is not None:
+            z2 += a2
+        g1, g2 = self.wd.get, other.wd.get
+        for k, v in dense.items():
+            w = g1(k)
+            if w is not None:
+                z1 += w * v
+            w = g2(k)
+            if w is not None:
+                z2 += w * v
+        return z1, z2
+
     def agent_part(self, agrams: AbstractSet[str]) -> float:
         wa = self.wa
         return math.fsum([wa[g] for g in wa.keys() & agrams])
