@@ -203,3 +203,20 @@ def test_review_command_errors_are_one_line(tmp_path: Path, capsys: pytest.Captu
     assert e.value.code == 2
     err = capsys.readouterr().err
     assert "no such file" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+async def test_q_quits_from_every_screen_and_escape_goes_back(log: Path, depth: int) -> None:
+    app = _app(log)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("a", *["enter"] * (depth - 1))
+        assert isinstance(app.screen, (TakeoversScreen, TimelineScreen)[depth - 1])
+        if depth == 1:  # a q typed into the date filter is text, not quit
+            await pilot.press("d", "q")
+            assert app.is_running and app.screen.query_one("#dates", Input).value == "q"
+            app.screen.query_one(TakeoverList).focus()
+            await pilot.pause()
+            assert isinstance(app.screen, TakeoversScreen)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running

@@ -33,6 +33,7 @@ class TakeoversScreen(Screen[None]):
         Binding("r", "reverse", "Reverse", tooltip="Reverse the sort order"),
         Binding("c", "clear", "Clear", tooltip="Clear all filters"),
         Binding("escape", "back", "Back"),
+        Binding("q", "app.quit", "Quit"),
     ]
 
     def __init__(self, reader: LogReader, session_id: int | None) -> None:

@@ -101,6 +101,7 @@ class TimelineScreen(Screen[None]):
         Binding("s,home", "replay", "Replay", tooltip="Replay from the start"),
         Binding("a,end", "show_all", "All", tooltip="Show the whole chat"),
         Binding("escape", "back", "Back"),
+        Binding("q", "app.quit", "Quit"),
     ]
 
     def __init__(self, reader: LogReader, session_id: int, chat_id: str) -> None:
