@@ -69,7 +69,7 @@ def simulate(
         from hitl_console.bridge.runtime import build_bridge
 
         rt = build_bridge(settings, source_url, token=token, db=db_path, agent=agent, policy=SupervisorPolicy(policy),
-                          supervisors=supervisors, speed=speed, seed=seed)
+                          supervisors=supervisors, speed=speed, seed=seed, closed_only=True)
     else:
         rt = build_sim(
             settings,

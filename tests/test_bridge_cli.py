@@ -44,6 +44,17 @@ def test_simulate_source_runs_supervisors_headless_on_the_platform(
     assert source == f"bridge {demo_.url}"
     n_closed = con.execute("SELECT count(*) FROM chats WHERE status = 'closed'").fetchone()[0]
     assert n_closed == summary["chats"]
+    # the summary is about the closed chats only, escalations and takeovers included (the floor also holds
+    # chats still open at the end, with escalations and takeovers of their own)
+    closed = "chat_id IN (SELECT chat_id FROM chats WHERE status = 'closed')"
+    esc = dict(con.execute(
+        f"SELECT json_extract(data, '$.trigger'), count(*) FROM events WHERE type = 'chat.escalated' AND {closed} "
+        "GROUP BY 1"
+    ).fetchall())
+    assert summary["escalations"] == esc
+    tks = dict(con.execute(f"SELECT kind, count(*) FROM takeovers WHERE {closed} GROUP BY 1").fetchall())
+    assert summary["takeovers"] == tks
+    assert sum(p["chats"] for p in summary["paths"].values()) == summary["chats"]
 
 
 def test_connect_with_a_bad_token_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from hitl_console.bridge.source import BridgeSource
+from hitl_console.bridge.summary import ClosedChatsTally
 from hitl_console.config import Settings, SimulationSettings
 from hitl_console.core.catalogue import Catalogue, load_catalogue
 from hitl_console.core.clock import Clock, WallClock
@@ -183,11 +184,13 @@ def build_bridge(
     name: str | None = None,
     seed: int = 0,
     catalogue_path: Path | None = None,
+    closed_only: bool = False,
     **source_options: Any,
 ) -> BridgeRuntime:
     """A floor mirroring the platform at ``url``, logged to ``db`` when given, with simulated supervisors
     named ``{name}-sup1``... when ``policy`` is given (``name``: this console's, random by default, so that
-    supervisors of two consoles never share a name)."""
+    supervisors of two consoles never share a name). ``closed_only``: the tally counts only the chats that
+    closed (escalations and takeovers included), as ``simulate --source`` reports them."""
     catalogue = load_catalogue(catalogue_path)
     clock = clock or WallClock()
     floor = Floor(catalogue, clock, settings.thresholds)
@@ -204,7 +207,7 @@ def build_bridge(
             started_at=clock.now(),
         )
         floor.subscribe(store.on_event)  # first: committed before anyone else hears of it
-    tally = Tally()
+    tally = ClosedChatsTally() if closed_only else Tally()
     floor.subscribe(tally.on_event)
     rt = BridgeRuntime(settings, catalogue, clock, floor, source, tally, store, scheduler=WallScheduler(speed))
     if policy is not None and policy is not SupervisorPolicy.NONE:
