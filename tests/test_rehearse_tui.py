@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlite_utils
+from textual.binding import Binding
 
 from hitl_console.config import Settings
 from hitl_console.core.models import ChatStatus
@@ -35,14 +36,19 @@ async def test_pause_stops_the_scenario_clock(tmp_path: Path) -> None:
     driver.speed = 10.0
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
+        assert "PAUSED" not in app.sub_title and _footer_label(app, "p") == "Pause"
         await pilot.press("p")
+        await pilot.pause()
         assert driver.paused
+        assert app.sub_title.endswith("PAUSED (p resumes)") and _footer_label(app, "p") == "Resume"
         t = driver.player.now_s()
         await app.tick()
         await app.tick()
         assert driver.player.now_s() == t
         await pilot.press("p")
+        await pilot.pause()
         assert not driver.paused
+        assert "PAUSED" not in app.sub_title and _footer_label(app, "p") == "Pause"
     app.runtime.close()
 
 
@@ -90,3 +96,14 @@ async def test_ending_early_scores_what_was_done(tmp_path: Path) -> None:
         assert app.result["chats"][0]["timing"] == "missed"
         assert driver.over
     app.runtime.close()
+
+
+def _footer_label(app: RehearsalApp, key: str) -> str:
+    """The description the footer shows for ``key`` (the enabled, shown binding)."""
+    shown = [b for k, b, enabled, _ in _active(app) if k == key and enabled and b.show]
+    assert len(shown) == 1, shown
+    return str(shown[0].description)
+
+
+def _active(app: RehearsalApp) -> list[tuple[str, Binding, bool, str]]:
+    return [(k, a.binding, a.enabled, a.tooltip) for k, a in app.screen.active_bindings.items()]

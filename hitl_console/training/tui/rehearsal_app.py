@@ -21,7 +21,8 @@ class RehearsalApp(HitlApp):
     TITLE = "hitl-console rehearsal"
     CSS_PATH = Path(console_app.__file__).with_name("app.tcss")  # the console's own layout
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("p", "pause", "Pause", id="rehearsal.pause", tooltip="Pause or resume the scenario clock"),
+        Binding("p", "pause", "Pause", id="rehearsal.pause", tooltip="Pause the scenario clock"),
+        Binding("p", "resume", "Resume", id="rehearsal.resume", tooltip="Resume the scenario clock"),
         Binding("E", "end_rehearsal", "End", id="rehearsal.end", tooltip="End the rehearsal now and see the debrief"),
     ]
 
@@ -48,13 +49,27 @@ class RehearsalApp(HitlApp):
         if self.driver.over and self.result is None and not self._ending:
             await self.end_rehearsal()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``p`` is Pause while the clock runs and Resume while it is paused (the footer says which)."""
+        if action == "pause":
+            return not self.driver.paused
+        if action == "resume":
+            return self.driver.paused
+        return super().check_action(action, parameters)
+
     def action_pause(self) -> None:
+        self._set_paused(True)
+
+    def action_resume(self) -> None:
+        self._set_paused(False)
+
+    def _set_paused(self, paused: bool) -> None:
         if self.result is not None:
             return
-        d = self.driver
-        d.paused = not d.paused
-        self.sub_title = self.rehearsal.scenario.title + ("  [paused]" if d.paused else "")
-        self.notify("Scenario clock paused." if d.paused else "Scenario clock running.", markup=False, timeout=2)
+        self.driver.paused = paused
+        self.sub_title = self.rehearsal.scenario.title + (" · PAUSED (p resumes)" if paused else "")
+        self.refresh_bindings()
+        self.notify("Scenario clock paused." if paused else "Scenario clock running.", markup=False, timeout=2)
 
     async def action_end_rehearsal(self) -> None:
         if self.result is None:
