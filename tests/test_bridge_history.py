@@ -130,3 +130,6 @@ def test_platform_times_are_kept_but_never_later_than_arrival() -> None:
     assert src.floor.chats["Z2"].opened_at == t0 - 100  # replayed history keeps its time
     closed_at = src.floor.chats["Z2"].closed_at
     assert closed_at is not None and t0 <= closed_at <= src.floor.clock.now()  # a clock ahead: clamped
+    msg = {"type": "message", "chat_id": "Z1", "role": "customer", "text": "hi", "sent_at": 5.0}
+    src.apply("x-4", json.dumps(msg))  # a time before the chat's opening: at the opening
+    assert src.floor.chats["Z1"].messages[-1].at == src.floor.chats["Z1"].opened_at

@@ -174,13 +174,15 @@ class BridgeSource:
         self._wake()
         return gone
 
-    def _at(self, platform_at: float | None) -> float | None:
+    def _at(self, platform_at: float | None, chat_id: str = "") -> float | None:
         """The floor's time of an event the platform says happened at ``platform_at``: that time (replayed
-        history keeps its times), but never later than now here (a platform clock ahead of this one); None
-        (now) when the platform gives no time."""
+        history keeps its times), but never later than now here (a platform clock ahead of this one) nor
+        earlier than the opening of the chat ``chat_id``; None (now) when the platform gives no time."""
         if platform_at is None or not math.isfinite(platform_at):
             return None
-        return min(platform_at, self.floor.clock.now())
+        t = min(platform_at, self.floor.clock.now())
+        chat = self.floor.chats.get(chat_id) if chat_id else None
+        return t if chat is None else max(t, chat.opened_at)
 
     # -- applying events ----------------------------------------------------------------------------
     def apply(self, event_id: str, data: str) -> str:
@@ -247,14 +249,14 @@ class BridgeSource:
                 ev.text,
                 confidence=ev.confidence if role is Role.AI else None,
                 author=chat.holder if role is Role.HUMAN else None,
-                at=self._at(ev.sent_at),
+                at=self._at(ev.sent_at, ev.chat_id),
                 check_triggers=False,
             )
         elif isinstance(ev, ChatEscalated):
-            floor.escalate(ev.chat_id, Trigger(ev.trigger), ev.reason or "", at=self._at(ev.at))
+            floor.escalate(ev.chat_id, Trigger(ev.trigger), ev.reason or "", at=self._at(ev.at, ev.chat_id))
         elif isinstance(ev, ChatAssigned):
             chat = floor.chat(ev.chat_id)
-            at = self._at(ev.at)
+            at = self._at(ev.at, ev.chat_id)
             if chat.status is ChatStatus.HUMAN and chat.holder is not None:
                 if chat.holder == ev.supervisor:
                     return
@@ -263,14 +265,14 @@ class BridgeSource:
         elif isinstance(ev, ChatReleased):
             chat = floor.chat(ev.chat_id)
             if chat.status is ChatStatus.HUMAN and chat.holder is not None:
-                floor.hand_back(ev.chat_id, chat.holder, at=self._at(ev.at))
+                floor.hand_back(ev.chat_id, chat.holder, at=self._at(ev.at, ev.chat_id))
         elif isinstance(ev, ChatClosed):
             floor.close(
                 ev.chat_id,
                 Role(ev.resolved_by) if ev.resolved_by else None,
                 rating=ev.rating,
                 abandoned=ev.abandoned,
-                at=self._at(ev.at),
+                at=self._at(ev.at, ev.chat_id),
             )
 
     # -- waiting for a command's event -------------------------------------------------------------
