@@ -16,13 +16,13 @@ from typing import Any, ClassVar, TypeVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.command import Hit, Hits, Provider
 from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from hitl_console.core.engine import CommandRefused
 from hitl_console.core.models import ChatStatus
 from hitl_console.errors import HitlError
+from hitl_console.tui.commands import ConsoleCommands
 from hitl_console.tui.host import Host, make_host
 from hitl_console.tui.runtime import ConsoleRuntime
 from hitl_console.tui.safe_text import clean
@@ -36,36 +36,13 @@ from hitl_console.tui.widgets.floor_table import FloorTable
 T = TypeVar("T")
 
 
-class KeyCommands(Provider):
-    """The command palette lists every key of the screen it was opened from."""
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        screen = self.screen
-        seen: set[str] = set()
-        for active in screen.active_bindings.values():
-            b = active.binding
-            if not b.description or b.action in seen or not active.enabled:
-                continue
-            seen.add(b.action)
-            label = f"{b.description} ({b.key_display or b.key})"
-            score = matcher.match(label)
-            if score > 0:
-                node = active.node
-
-                async def run(action: str = b.action, target: Any = node) -> None:
-                    await self.app.run_action(action, target)
-
-                yield Hit(score, matcher.highlight(label), run, help=b.tooltip or None)
-
-
 class HitlApp(App[int]):
     """The console. ``HitlApp(runtime)``; tests may pass a host (e.g. an ``InlineHost``)."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "hitl-console"
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS = App.COMMANDS | {KeyCommands}
+    COMMANDS = App.COMMANDS | {ConsoleCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", key_display="?", id="app.help", tooltip="Keys and legend"),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit (asks first when you hold takeovers)"),

@@ -24,6 +24,25 @@ Takeovers are logged as `proactive` (no trigger pending) or `escalation` (with i
 Above the takeover cap the header shows OVER CAP with your average reply time."""
 
 
+# What the bindings without a tooltip of their own do (the floor's cursor keys, the dialogs' answers).
+_EXPLAIN = {
+    "floor.up": "Move to the chat above",
+    "floor.down": "Move to the chat below",
+    "floor.page_up": "Move up one screen of chats",
+    "floor.page_down": "Move down one screen of chats",
+    "floor.first": "Move to the first chat (what needs a human most)",
+    "floor.last": "Move to the last chat",
+    "help.close": "Close this help",
+    "confirm.yes": "Answer yes",
+    "confirm.no": "Answer no",
+}
+
+
+def explain(b: Binding) -> str:
+    """What a binding does, in a few words: its tooltip, else the explanation above, else its description."""
+    return b.tooltip or _EXPLAIN.get(b.id or "", "") or b.description
+
+
 def key_table(sections: list[tuple[str, list[BindingType]]], keymap: dict[str, str]) -> Text:
     """The bindings of each section as `key  description  (id)`, with remapped keys applied."""
     t = Text(end="")
@@ -37,8 +56,7 @@ def key_table(sections: list[tuple[str, list[BindingType]]], keymap: dict[str, s
             shown = shown.replace("slash", "/").replace("question_mark", "?")
             t.append(f"  {shown:<16}", "bold cyan")
             t.append(f"{b.description:<18}")
-            if b.tooltip:
-                t.append(f" {b.tooltip}", "dim")
+            t.append(f" {explain(b)}", "dim")
             if b.id:
                 t.append(f"  [{b.id}]", "dim italic")
             t.append("\n")
