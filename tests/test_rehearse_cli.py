@@ -148,3 +148,40 @@ def test_every_scenario_error_is_named_on_its_own_line(capsys: pytest.CaptureFix
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) >= 2 and all("branch to a missing turn" in x for x in lines)
     assert all(x.split(":")[1].isdigit() for x in lines[1:])  # FILE:LINE: ... each
+
+
+def test_debrief_wording_is_the_same_headless_and_at_the_console(tmp_path: Path) -> None:
+    from hitl_console.training.debrief import format_debrief
+    from hitl_console.training.rehearsal import build_rehearsal, finish
+    from hitl_console.training.tui.debrief_screen import debrief_text
+
+    rt = build_rehearsal(SCENARIO, supervisor="trainee", start=1000.0, mode="interactive")
+
+    async def at_the_console() -> str:
+        p = rt.source
+        p.start()
+        await p.run_until(p.t0 + 20.335)  # a wall-clock driven takeover lands between whole seconds
+        cid = rt.scenario.chats[0].id
+        await p.take_over(cid, "trainee")
+        await p.send(cid, "trainee", "So sorry! What is your order number? I'll refund the fee.")
+        return await p.brief(cid)
+
+    brief = asyncio.run(at_the_console())
+    assert "Frustration" not in brief  # the chat screen shows the trajectory under the brief
+    res = finish(rt, mode="interactive")
+    for text in (format_debrief(res), debrief_text(res).plain):
+        assert "took over at 20 s (proactive)" in text or "took over at 20 s (escalation)" in text
+        assert "20.335" not in text
+        assert "you said: an apology, a request for the order number, naming the refund" in text
+    left = ROOT / "05-false-alarm.toml"
+    code_rt = build_rehearsal(left, supervisor="trainee", start=1000.0)
+
+    async def nothing() -> None:
+        p = code_rt.source
+        p.start()
+        while await p.step():
+            pass
+
+    asyncio.run(nothing())
+    text = format_debrief(finish(code_rt, mode="scripted"))
+    assert "did not take over" in text and "took over never" not in text

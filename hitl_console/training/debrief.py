@@ -31,20 +31,29 @@ def breakdown_lines(res: dict[str, Any]) -> list[str]:
     return lines
 
 
+def secs(t: float) -> str:
+    """Scenario seconds as the debrief shows them everywhere: whole seconds."""
+    return f"{t:.0f} s"
+
+
 def chat_lines(res: dict[str, Any]) -> list[str]:
     ideal = {i["chat"]: i for i in res["ideal"]}
     lines = []
     for c in res["chats"]:
         i = ideal[c["chat"]]
-        took = "never" if c["takeover_at"] is None else f"at {c['takeover_at']:g} s ({c['takeover_kind']})"
-        lines.append(f"  {c['chat']}: {c['timing']}, took over {took}; ideal: {i['what']}")
+        took = (
+            "did not take over"
+            if c["takeover_at"] is None
+            else f"took over at {secs(c['takeover_at'])} ({c['takeover_kind']})"
+        )
+        lines.append(f"  {c['chat']}: {c['timing']}, {took}; ideal: {i['what']}")
         if i["say"]:
-            said = ", ".join(c["said"]) or "none"
+            said = ", ".join(c.get("said_labels", c["said"])) or "none of them"
             lines.append(f"      required: {', '.join(i['say'])}; you said: {said}")
         rating = c["rating"] if c["rating"] is not None else "-"
         lines.append(f"      ending: {c['ending'] or '-'} (rating {rating}; best possible {i['best_rating']})")
         for m in c["mistakes"]:
-            lines.append(f"      mistake at {m['at']:g} s: {m['what']} (-{m['penalty']})")
+            lines.append(f"      mistake at {secs(m['at'])}: {m['what']} (-{m['penalty']:g})")
     return lines
 
 

@@ -325,11 +325,9 @@ class ScenarioPlayer:
     async def brief(self, chat_id: str) -> str:
         chat = self.floor.chat(chat_id)
         ai = [m.text for m in chat.messages if m.role is Role.AI]
-        levels = [f"{m.frustration:.2f}" for m in chat.messages if m.frustration is not None]
         lines = [
             f"{chat.customer} · intent {chat.intent or 'unknown'} · "
             + (f"trigger {chat.trigger.value} ({chat.trigger_reason})" if chat.trigger else "no trigger"),
             f"The AI tried: {ai[-1]}" if ai else "The AI has not answered yet.",
-            "Frustration: " + (" -> ".join(levels[-5:]) if levels else "-"),
-        ]
+        ]  # the chat screen adds the frustration and confidence trajectory below the brief
         return "\n".join(lines)

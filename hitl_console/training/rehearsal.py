@@ -148,8 +148,8 @@ def ideal(sc: Scenario) -> list[dict[str, Any]]:
             if closes is None and ex.window.closes_after_s is not None and opens is not None:
                 closes = opens + ex.window.closes_after_s
             kind = "proactively, before any trigger" if ex.proactive else "in the window"
-            what = f"take over {kind}, from " + ("?" if opens is None else f"{opens:g}") + " s"
-            what += f" to {closes:g} s" if closes is not None else ""
+            what = f"take over {kind}, from " + ("?" if opens is None else f"{opens:.0f}") + " s"
+            what += f" to {closes:.0f} s" if closes is not None else ""
         else:
             opens, what = None, "leave it to the AI"
         out.append(

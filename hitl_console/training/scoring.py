@@ -72,6 +72,7 @@ class ChatScore:
     parts: dict[str, Part]
     penalty: float
     tips: list[str] = field(default_factory=list)
+    said_labels: list[str] = field(default_factory=list)  # ``said`` as the rules' human labels
 
     @property
     def points(self) -> float:
@@ -96,6 +97,7 @@ class ChatScore:
             "window": {"opens_at": self.window[0], "closes_at": self.window[1]},
             "mean_reply_latency_s": None if self.mean_latency_s is None else round(self.mean_latency_s, 1),
             "said": self.said,
+            "said_labels": self.said_labels,
             "missing": self.missing,
             "ending": self.ending,
             "rating": self.rating,
@@ -232,6 +234,7 @@ def score_chat(player: ScenarioPlayer, run: ChatRun) -> ChatScore:
         parts=parts,
         penalty=penalty,
         tips=tips,
+        said_labels=[label(r, player.rules[r]) for r in said],
     )
 
 
