@@ -7,9 +7,12 @@ import random
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from hitl_console.core.clock import SimClock
 from hitl_console.core.engine import CommandRefused, Floor
 from hitl_console.core.models import ChatStatus, Role
+from hitl_console.store import writer
 from hitl_console.store.writer import Store
 
 TABLES = {
@@ -30,6 +33,9 @@ def _dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
 
 def _busy_floor(floor: Floor, clock: SimClock, rng: random.Random) -> None:
     texts = ["where is my parcel", "this is useless!!", "ok thanks", "I want a refund", "lawyer now"]
+    for i in range(30):  # a long stretch without a takeover or a close: many rows in one transaction
+        floor.open_chat(f"q{i}", f"Quiet {i}", rng.choice(texts))
+        floor.add_message(f"q{i}", Role.AI, "Here is the answer.", confidence=0.9)
     for i in range(40):
         cid = f"c{i}"
         floor.open_chat(cid, f"Cust {i}", rng.choice(texts))
@@ -57,7 +63,11 @@ def _busy_floor(floor: Floor, clock: SimClock, rng: random.Random) -> None:
                 pass
 
 
-def test_batched_writes_equal_one_event_at_a_time(floor: Floor, clock: SimClock, tmp_path: Path) -> None:
+@pytest.mark.parametrize("per_insert", [1, 3, 32])
+def test_batched_writes_equal_one_event_at_a_time(
+    floor: Floor, clock: SimClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, per_insert: int
+) -> None:
+    monkeypatch.setattr(writer, "ROWS_PER_INSERT", per_insert)  # rows per multi-row INSERT
     one, many = Store(tmp_path / "one.db", batch=1), Store(tmp_path / "many.db", batch=500)
     durable: list[tuple[str, int]] = []
 
