@@ -19,11 +19,13 @@ from test_bridge_support import (
     wait_for,
 )
 
+from hitl_console.bridge.clock import FollowingClock
 from hitl_console.bridge.link import LinkState
 from hitl_console.bridge.platform import DemoPlatform
 from hitl_console.bridge.runtime import build_bridge
 from hitl_console.bridge.server import DemoServer
 from hitl_console.bridge.stream import Backoff
+from hitl_console.core.clock import SimClock
 from hitl_console.core.models import ChatStatus, Event, EventType
 
 
@@ -96,8 +98,8 @@ async def test_a_chat_under_way_before_the_console_connects_keeps_its_times(tmp_
         # well into the run: the open chats have a history of tens of simulated seconds
         await wait_for(lambda: platform.sim.clock.now() - start > 60, 10.0)
         before = {platform.ext_id(c.id): c.opened_at for c in platform.floor.live()}
-        # the console's clock agrees with the platform's (as a wall clock does at speed 1)
-        rt = build_bridge(fast_settings(), run.server.url, token=TOKEN, db=tmp_path / "log.db", clock=platform.sim.clock)
+        # the shop runs 40 times faster than real time: the console's clock follows the platform's
+        rt = build_bridge(fast_settings(), run.server.url, token=TOKEN, db=tmp_path / "log.db")
         src = rt.source
         mine: dict[str, dict[str, Any]] = {}
 
@@ -133,3 +135,13 @@ def test_platform_times_are_kept_but_never_later_than_arrival() -> None:
     msg = {"type": "message", "chat_id": "Z1", "role": "customer", "text": "hi", "sent_at": 5.0}
     src.apply("x-4", json.dumps(msg))  # a time before the chat's opening: at the opening
     assert src.floor.chats["Z1"].messages[-1].at == src.floor.chats["Z1"].opened_at
+
+
+def test_the_following_clock_moves_to_a_platform_ahead_and_never_back() -> None:
+    base = SimClock(1000.0)
+    clock = FollowingClock(base)
+    assert clock.observe(990.0) and clock.now() == 1000.0  # a platform behind: this clock stays
+    assert clock.observe(1030.0) and clock.now() == 1030.0  # ahead: followed
+    base.advance(5)
+    assert clock.observe(1000.0) and clock.now() == 1035.0  # an older time moves nothing back
+    assert not clock.observe(1e15) and clock.now() == 1035.0  # an absurd time is not believed

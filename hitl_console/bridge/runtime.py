@@ -1,4 +1,5 @@
-"""Wiring for the console side of the bridge: a floor on the wall clock fed by a :class:`BridgeSource`,
+"""Wiring for the console side of the bridge: a floor on the wall clock (moved forward to the platform's
+when that one is ahead, see :mod:`~hitl_console.bridge.clock`) fed by a :class:`BridgeSource`,
 the session log, and (headless) the same simulated supervisor policies as ``simulate``.
 
 The simulated supervisors (:class:`~hitl_console.sources.supervisors.SupervisorBot`) were written for the
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from hitl_console.bridge.clock import FollowingClock
 from hitl_console.bridge.source import BridgeSource
 from hitl_console.bridge.summary import ClosedChatsTally
 from hitl_console.config import Settings, SimulationSettings
@@ -192,7 +194,7 @@ def build_bridge(
     supervisors of two consoles never share a name). ``closed_only``: the tally counts only the chats that
     closed (escalations and takeovers included), as ``simulate --source`` reports them."""
     catalogue = load_catalogue(catalogue_path)
-    clock = clock or WallClock()
+    clock = clock or FollowingClock(WallClock())
     floor = Floor(catalogue, clock, settings.thresholds)
     source = BridgeSource(floor, url, token=token, agent=make_agent(agent, catalogue, settings), **source_options)
     store: Store | None = None

@@ -21,6 +21,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from hitl_console.agents.base import Agent, AgentContext, Turn
+from hitl_console.bridge.clock import FollowingClock
 from hitl_console.bridge.link import (
     BridgeError,
     CommandFailed,
@@ -180,7 +181,10 @@ class BridgeSource:
         earlier than the opening of the chat ``chat_id``; None (now) when the platform gives no time."""
         if platform_at is None or not math.isfinite(platform_at):
             return None
-        t = min(platform_at, self.floor.clock.now())
+        clock = self.floor.clock
+        if isinstance(clock, FollowingClock) and not clock.observe(platform_at):
+            return None
+        t = min(platform_at, clock.now())
         chat = self.floor.chats.get(chat_id) if chat_id else None
         return t if chat is None else max(t, chat.opened_at)
 
