@@ -49,7 +49,7 @@ class ChatSignals:
         # When a list, every scored moment appends ("c", cgrams, agrams, dense) or ("r", agrams, dense):
         # bench/fit_signals.py fits the models on exactly the features used here.
         self.trace: list[tuple[Any, ...]] | None = None
-        self.risk = forecast.risk(self._f, self._models)
+        self.risk = _texts.initial_risk(self._models, self._f)
 
     def customer_features(
         self, text: str

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hitl_console.signals import forecast
 from hitl_console.signals import model as _model
 from hitl_console.signals.features import anger_prior, grams, shape, tokens
 
@@ -122,3 +123,13 @@ def agent_reply(models: _model.Models, texts: tuple[str, ...], before: frozenset
     ar = agent_grams_text(models, frozenset(last.grams | before), last.shape)
     _remember(cache, key, ar)
     return ar
+
+
+def initial_risk(models: _model.Models, f: forecast.RiskFeatures) -> float:
+    """The risk of a chat before any turn (``f`` fresh): the same for every chat, computed once."""
+    cache = _cache(models)
+    hit = cache.get(("init",))
+    if hit is None:
+        hit = forecast.risk(f, models)
+        cache[("init",)] = hit
+    return hit  # type: ignore[return-value]
