@@ -6,7 +6,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from test_tui_support import make_console, rows, select
-from textual.widgets import Input
+from textual.widgets import Input, Static
+from textual.widgets._toast import Toast
 
 from hitl_console.core.models import ChatStatus, EventType
 from hitl_console.tui.cells import duration
@@ -105,10 +106,30 @@ async def test_chat_header_shows_the_scores_at_120_columns_and_the_wait_moves_on
         assert f"frust {row.frustration:.2f}" in head and f"risk {row.risk:.2f}" in head and "conf " in head
         assert f"waiting {duration(row.waiting_s(app.view.now))}" in head
         later = replace(app.view, now=app.view.now + 75)  # a tick later, the chat itself unchanged
-        await screen.update_from(later)
-        await pilot.pause()
-        assert f"waiting {duration(row.waiting_s(later.now))}" in _head(screen)
+        await screen.update_from(later)  # checked at once: the next real tick shows the floor's own time
+        assert f"waiting {duration(row.waiting_s(later.now))}" in str(screen.query_one("#chat-scores", Static).render())
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert f"risk {row.risk:.2f}" in _head(screen)  # narrow: the names are cut, never the scores
+    rt.close()
+
+
+async def test_notifications_replace_each_other_and_stay_off_the_composer(tmp_path: Path) -> None:
+    app, rt = make_console(tmp_path / "log.db")
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.pause()
+        select(app, ChatStatus.AI)
+        await pilot.press("t")  # notifies the takeover
+        await pilot.pause()
+        app.notify("C-9 Bob: emotional", title="New escalation", severity="warning", timeout=30)
+        await pilot.pause()
+        await pilot.pause()
+        shown = list(app._notifications)
+        assert [n.title for n in shown] == ["New escalation"]  # the takeover's notice was replaced
+        assert shown[0].timeout <= 5
+        rack = app.screen.get_child_by_id("textual-toastrack")
+        toasts = [t for t in rack.walk_children() if isinstance(t, Toast)]
+        assert len(toasts) == 1
+        composer = app.screen.query_one("#composer").region
+        assert toasts[0].region.bottom <= composer.y  # above the composer, not over it
     rt.close()

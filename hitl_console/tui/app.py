@@ -17,6 +17,7 @@ from typing import Any, ClassVar, TypeVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from hitl_console.core.engine import CommandRefused
@@ -34,6 +35,7 @@ from hitl_console.tui.view import FloorView
 from hitl_console.tui.widgets.floor_table import FloorTable
 
 T = TypeVar("T")
+_NOTICE_S: dict[SeverityLevel, float] = {"information": 3.0, "warning": 5.0, "error": 8.0}  # longest display
 
 
 class HitlApp(App[int]):
@@ -87,6 +89,14 @@ class HitlApp(App[int]):
         """End the console with one clear line (printed by the CLI), losing nothing already logged."""
         self.fatal = error
         self.exit(return_code=2)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """One notification at a time: a new one replaces the one shown, and none stays long."""
+        limit = _NOTICE_S[severity]
+        self.clear_notifications()
+        super().notify(message, title=title, severity=severity, markup=markup,
+                       timeout=limit if timeout is None else min(timeout, limit))
 
     # -- the tick -----------------------------------------------------------------------------------
     async def tick(self) -> None:
