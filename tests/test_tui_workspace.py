@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from rich.text import Text
 from test_tui_support import make_console, rows, select
 from textual.widgets import Input, Static
 from textual.widgets._toast import Toast
 
-from hitl_console.core.models import ChatStatus, EventType
+from hitl_console.core.models import ChatStatus, Event, EventType
 from hitl_console.tui.cells import duration
 from hitl_console.tui.safe_text import clean
-from hitl_console.tui.screens.chat import ChatScreen
-from hitl_console.tui.widgets.transcript import Transcript
+from hitl_console.tui.screens.chat import ChatScreen, trigger_label
+from hitl_console.tui.screens.confirm import ConfirmScreen
+from hitl_console.tui.widgets.transcript import Transcript, entry
 
 
 def _lines(tr: Transcript) -> list[str]:
@@ -132,4 +134,25 @@ async def test_notifications_replace_each_other_and_stay_off_the_composer(tmp_pa
         assert len(toasts) == 1
         composer = app.screen.query_one("#composer").region
         assert toasts[0].region.bottom <= composer.y  # above the composer, not over it
+    rt.close()
+
+
+def test_trigger_without_a_reason_has_no_dangling_colon() -> None:
+    ev = Event(seq=1, at=0.0, type=EventType.CHAT_ESCALATED, chat_id="C1", data={"trigger": "technical", "reason": ""})
+    line = entry(ev, "alice", 0.45, 0.4)
+    assert line is not None and "TRIGGER technical ──" in line.plain and ":" not in line.plain.split("TRIGGER")[1]
+    ev2 = Event(seq=2, at=0.0, type=EventType.CHAT_ESCALATED, chat_id="C1", data={"trigger": "emotional", "reason": "angry"})
+    assert "TRIGGER emotional: angry ──" in (entry(ev2, "alice", 0.45, 0.4) or Text()).plain
+    assert trigger_label("technical", " ") == "technical" and trigger_label("technical", "low") == "technical: low"
+
+
+async def test_quit_question_is_singular_for_one_takeover(tmp_path: Path) -> None:
+    app, rt = make_console(tmp_path / "log.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("n", "escape", "q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "1 open takeover (" in app.screen.question and "Hand it back" in app.screen.question
+        await pilot.press("n")
     rt.close()

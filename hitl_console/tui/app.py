@@ -272,7 +272,7 @@ class HitlApp(App[int]):
         n = len(held)
         await self.push_screen(
             ConfirmScreen(f"You hold {n} open takeover{'s' if n != 1 else ''} ({', '.join(held)}).\n"
-                          "Hand them back to the AI and quit?"),
+                          f"Hand {'it' if n == 1 else 'them'} back to the AI and quit?"),
             answer,
         )
 

@@ -48,7 +48,8 @@ def entry(ev: Event, me: str, confidence_floor: float, frustration_ceiling: floa
         return head
     if t is EventType.CHAT_ESCALATED:
         head.append_text(
-            _marker(f"TRIGGER {d.get('trigger')}: {clean(str(d.get('reason', '')))}", "bold bright_red")
+            _marker(f"TRIGGER {d.get('trigger')}" + (f": {reason}" if (reason := clean(str(d.get("reason") or "")).strip())
+                                                    else ""), "bold bright_red")
         )
         return head
     if t is EventType.CHAT_ASSIGNED:
