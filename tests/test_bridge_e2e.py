@@ -94,7 +94,10 @@ async def test_two_consoles_never_both_hold_a_chat() -> None:
                 assert len(won) == 1 and len(lost) == 1, results
                 winner = won[0].supervisor
                 assert lost[0].holder == winner and winner in str(lost[0])
-                await wait_for(lambda cid=cid: b.floor.chats[cid].holder == a.floor.chats[cid].holder, 3.0)
+                def agree(cid: str = cid) -> bool:
+                    return b.floor.chats[cid].holder == a.floor.chats[cid].holder
+
+                await wait_for(agree, 3.0)
                 assert run.platform.chat(cid).holder == winner
                 loser = "bob" if winner == "alice" else "alice"
                 with pytest.raises(CommandRefused):

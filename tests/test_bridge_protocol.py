@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,7 @@ def ev(**body: object) -> str:
 
 
 def test_each_event_type_parses_to_its_model() -> None:
-    samples = {
+    samples: dict[str, dict[str, Any]] = {
         "chat.opened": {"customer": "Ana", "channel": "app", "intent": "refund_status", "eligible": False, "text": "hi"},
         "message": {"role": "ai", "text": "Hello", "confidence": 0.3, "sent_at": 1.5},
         "chat.escalated": {"trigger": "emotional", "reason": "angry"},
