@@ -44,7 +44,7 @@ BINDING_KEYS: dict[str, str] = {
     "chat.back": "escape", "chat.take_over": "t", "chat.write": "i", "chat.draft": "d", "chat.hand_back": "h",
     "chat.resolve": "r", "chat.brief": "b",
     "help.close": "escape,question_mark,q", "confirm.yes": "y", "confirm.no": "n,escape",
-    "rehearsal.pause": "p", "rehearsal.end": "E", "debrief.quit": "q", "debrief.back": "escape",
+    "rehearsal.pause": "p", "rehearsal.resume": "p", "rehearsal.end": "E", "debrief.quit": "q", "debrief.back": "escape",
 }
 _EVERYWHERE = ("app", "rehearsal")
 _MODIFIERS = {"ctrl", "shift", "alt", "meta", "super", "hyper"}
