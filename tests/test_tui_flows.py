@@ -27,7 +27,8 @@ async def test_floor_lists_live_chats_escalations_first(tmp_path: Path) -> None:
         n_esc = statuses.count(ChatStatus.ESCALATED)
         assert n_esc >= 1
         assert all(s is ChatStatus.ESCALATED for s in statuses[:n_esc])
-        waits = [r.trigger_at for r in shown[:n_esc]]
+        waits = [r.trigger_at for r in shown[:n_esc] if r.trigger_at is not None]
+        assert len(waits) == n_esc
         assert waits == sorted(waits)  # longest waiting first
         ai = [r for r in shown[n_esc:] if r.status is ChatStatus.AI]
         flags = [r.candidate for r in ai]
