@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.segment import Segment
 from test_tui_support import SIZE, make_console, table
 
 from hitl_console.core.models import Role
@@ -28,7 +29,7 @@ def test_clean_makes_every_control_visible() -> None:
     assert one_line("x" * 50, 10) == "x" * 9 + "…"
 
 
-def _plain_styles(segments: list, needle: str) -> None:  # type: ignore[type-arg]
+def _plain_styles(segments: list[Segment], needle: str) -> None:
     hits = [s for s in segments if needle in s.text]
     assert hits, needle
     for seg in hits:

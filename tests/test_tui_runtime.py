@@ -71,7 +71,7 @@ async def test_a_log_failure_during_a_command_ends_the_console_with_its_message(
     async def take_over(chat_id: str, supervisor: str) -> None:
         raise StoreError("session log log.db: cannot be written")
 
-    rt.source.take_over = take_over  # type: ignore[method-assign]
+    rt.source.take_over = take_over  # type: ignore[method-assign, assignment]
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("t")
