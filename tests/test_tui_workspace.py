@@ -104,6 +104,7 @@ async def test_chat_header_shows_the_scores_at_120_columns_and_the_wait_moves_on
         screen = app.screen
         assert isinstance(screen, ChatScreen) and app.view is not None
         row = next(r for r in app.view.rows if r.id == cid)
+        await pilot.pause()
         head = _head(screen)
         assert f"frust {row.frustration:.2f}" in head and f"risk {row.risk:.2f}" in head and "conf " in head
         assert f"waiting {duration(row.waiting_s(app.view.now))}" in head
@@ -111,7 +112,10 @@ async def test_chat_header_shows_the_scores_at_120_columns_and_the_wait_moves_on
         await screen.update_from(later)  # checked at once: the next real tick shows the floor's own time
         assert f"waiting {duration(row.waiting_s(later.now))}" in str(screen.query_one("#chat-scores", Static).render())
         await pilot.resize_terminal(80, 24)
-        await pilot.pause()
+        for _ in range(10):  # wait for the layout at the new size
+            await pilot.pause(0.02)
+            if screen.query_one("#chat-head").region.right <= 80 - len(f"risk {row.risk:.2f}"):
+                break
         assert f"risk {row.risk:.2f}" in _head(screen)  # narrow: the names are cut, never the scores
     rt.close()
 
