@@ -129,11 +129,14 @@ class SimulationSettings(BaseModel):
     wants_human_share: float = Field(0.08, ge=0, le=1, description="Share of customers who want a human from the start.")
     patience_s: float = Field(240.0, gt=0, description="Mean patience of a waiting customer, in seconds.")
     ai_reply_s: float = Field(3.0, gt=0, description="Mean delay of an AI reply, in seconds.")
-    customer_think_s: float = Field(12.0, gt=0, description="Mean time a customer takes to answer, in seconds.")
+    second_question_share: float = Field(
+        0.25, ge=0, le=1, description="Share of customers who ask a second question once the first is answered."
+    )
+    customer_think_s: float = Field(20.0, gt=0, description="Mean time a customer takes to answer, in seconds.")
     human_reaction_s: float = Field(12.0, gt=0, description="Mean delay of a simulated supervisor before taking a chat.")
     human_reply_s: float = Field(15.0, gt=0, description="Mean time a simulated supervisor takes to reply.")
     colleagues: int = Field(
-        2, ge=0, description="Simulated fellow supervisors on the console's floor: they take escalations you leave."
+        3, ge=0, description="Simulated fellow supervisors on the console's floor: they take escalations you leave."
     )
     colleague_grace_s: float = Field(
         45.0, ge=0, description="How long an escalation waits before a simulated colleague may take it, in seconds."

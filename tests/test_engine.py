@@ -156,11 +156,15 @@ def test_forget_closed_keeps_live_chats(floor: Floor) -> None:
     assert floor.closed_count == 1
 
 
-def test_an_ineligible_chat_cannot_go_back_to_the_ai(floor: Floor) -> None:
+def test_an_ineligible_chat_handed_back_returns_to_the_queue(floor: Floor, clock: SimClock) -> None:
+    seen = _events(floor)
     floor.open_chat("c1", "Bo", "my card was stolen and used here", intent="fraud_report")
     floor.take_over("c1", "mia")
-    with pytest.raises(CommandRefused, match="not AI-eligible"):
-        floor.hand_back("c1", "mia")
-    assert floor.chats["c1"].status is ChatStatus.HUMAN and floor.chats["c1"].holder == "mia"
-    floor.resolve("c1", "mia", rating=4)
-    assert floor.chats["c1"].resolved_by is Role.HUMAN
+    clock.advance(30)
+    floor.hand_back("c1", "mia")
+    chat = floor.chats["c1"]
+    assert chat.status is ChatStatus.ESCALATED and chat.holder is None
+    assert chat.trigger is Trigger.INELIGIBLE and chat.trigger_at == clock.now()
+    assert [e.data["to"] for e in seen if e.type is EventType.CHAT_RELEASED] == ["queue"]
+    tk = floor.take_over("c1", "tom")  # another human takes it from the queue
+    assert tk.kind is TakeoverKind.ESCALATION and tk.trigger is Trigger.INELIGIBLE

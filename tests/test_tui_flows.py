@@ -121,8 +121,10 @@ async def test_hand_back_and_escape_keeps_the_takeover_open(tmp_path: Path) -> N
         await pilot.pause()
         assert isinstance(app.screen, FloorScreen)
         assert rows(db, "SELECT ending FROM takeovers WHERE chat_id = ?", cid) == [("handed_back",)]
-        assert rows(db, "SELECT status FROM chats WHERE chat_id = ?", cid) == [("ai",)]
-        assert rt.floor.chats[cid].status is ChatStatus.AI
+        # back to the AI, or, for a chat the AI may not handle, back to the human queue
+        back = ChatStatus.AI if rt.floor.chats[cid].eligible else ChatStatus.ESCALATED
+        assert rows(db, "SELECT status FROM chats WHERE chat_id = ?", cid) == [(back.value,)]
+        assert rt.floor.chats[cid].status is back
     rt.close()
 
 

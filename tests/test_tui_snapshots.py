@@ -22,7 +22,8 @@ SNAP_SIZE = (140, 36)
 def console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Any:
     request.getfixturevalue("utc")  # times of day in UTC
     monkeypatch.chdir(tmp_path)  # the header shows the log's path: keep it the same in every run
-    app, rt = make_console(Path("log.db"), seed=11, chats=20, warmup_s=240.0)
+    # simulated colleagues take the escalations left waiting, as on the console's default floor
+    app, rt = make_console(Path("log.db"), seed=11, chats=20, warmup_s=240.0, colleagues=2)
     assert rt.floor.clock.now() == START - 240.0
     yield app
     rt.close()
@@ -51,9 +52,9 @@ def test_chat_workspace_snapshot(console: HitlApp, snap_compare: Any) -> None:
         table.move_to(index)
         await pilot.press("t")
         await pilot.pause()
-        await pilot.press(*"Sorry", "space", *"for", "space", *"the", "space", *"wait!", "enter")
+        await pilot.press("i", *"Sorry", "space", *"for", "space", *"the", "space", *"wait!", "enter")
         await pilot.pause()
-        await pilot.press("escape", "d", "escape")
+        await pilot.press("escape", "d")  # leave the composer, then put the AI's draft in it
         await _settle(pilot)
 
     assert snap_compare(console, terminal_size=SNAP_SIZE, run_before=before)

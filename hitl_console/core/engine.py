@@ -364,24 +364,32 @@ class Floor:
         return self.add_message(chat_id, Role.HUMAN, text, author=supervisor, at=at)
 
     def hand_back(self, chat_id: str, supervisor: str, *, at: float | None = None) -> None:
-        """The human returns the chat to the AI (not a chat the AI may not handle: resolve that one)."""
+        """The human returns the chat to the AI. A chat the AI may not handle (ineligible) goes back to the
+        human queue instead, waiting again with its ``ineligible`` trigger."""
         chat = self.chat(chat_id)
         tk = self._holder_check(chat, supervisor)
-        if not chat.eligible:
-            raise CommandRefused(
-                f"chat {chat_id} is not AI-eligible ({chat.route_reason or 'ineligible'}): resolve it instead"
-            )
         t = self._now(at)
-        chat.status = ChatStatus.AI
         chat.holder = None
         chat.takeover = None
-        chat.trigger = None
-        chat.trigger_at = None
+        if chat.eligible:
+            chat.status = ChatStatus.AI
+            chat.trigger = None
+            chat.trigger_at = None
+        else:
+            chat.status = ChatStatus.ESCALATED
+            chat.trigger = Trigger.INELIGIBLE
+            chat.trigger_reason = chat.route_reason or "not AI-eligible"
+            chat.trigger_at = t
         self._emit(
             EventType.CHAT_RELEASED,
             chat,
             t,
-            {"supervisor": supervisor, "takeover_id": tk.id, "human_messages": tk.human_messages},
+            {
+                "supervisor": supervisor,
+                "takeover_id": tk.id,
+                "human_messages": tk.human_messages,
+                "to": "ai" if chat.eligible else "queue",
+            },
         )
 
     def resolve(self, chat_id: str, supervisor: str, *, rating: int | None = None, at: float | None = None) -> None:

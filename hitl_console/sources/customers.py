@@ -104,6 +104,19 @@ class Customer:
     attempts: int = 0
     human_replies: int = 0
     seen_answers: set[str] = field(default_factory=set)
+    next_intent: Intent | None = None  # a second question the customer asks once the first is solved
+
+    def ask_next(self) -> str | None:
+        """Once helped, some customers have one more question: the chat goes on with a new intent."""
+        nxt, self.next_intent = self.next_intent, None
+        if nxt is None:
+            return None
+        self.intent = nxt
+        self.solved = False
+        self.attempts = 0
+        return self.rng.choice(("Thanks! One more thing: ", "Ok, thanks. Also, ", "Got it. Another question: ")) + (
+            self.rng.choice(nxt.examples)
+        )
 
     # -- mood ------------------------------------------------------------------------------------
     def _set_anger(self, value: float) -> None:

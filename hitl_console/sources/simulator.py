@@ -84,6 +84,8 @@ class Simulator:
             order_id=f"#A{rng.randint(10000, 99999)}",
         )
         cust.anger = cust.peak = initial_anger(rng, cust.persona)
+        if intent.eligible and rng.random() < self.settings.second_question_share:
+            cust.next_intent = rng.choice([i for i in self._eligible if i.id != intent.id] or [intent])
         chat_id = f"C{n:05d}"
         self.customers[chat_id] = cust
         chat = self.floor.open_chat(chat_id, cust.name, cust.first_message())
@@ -158,6 +160,14 @@ class Simulator:
         cust = self.customers[chat_id]
         if chat.status is ChatStatus.AI:
             if cust.solved:
+                more = cust.ask_next()
+                if more is not None:
+                    self.floor.add_message(chat_id, Role.CUSTOMER, more)
+                    if chat.status is ChatStatus.AI:
+                        self._ai_soon(chat_id)
+                    elif chat.status is ChatStatus.ESCALATED:
+                        self._wait_soon(chat_id)
+                    return
                 self.floor.add_message(chat_id, Role.CUSTOMER, cust.thanks(), check_triggers=False)
                 self.floor.close(chat_id, Role.AI, rating=cust.rating())
                 self._replace()
@@ -215,7 +225,10 @@ class Simulator:
             if cust is not None and ev.data.get("wait_s"):
                 cust.wait(0.0)
         elif ev.type is EventType.CHAT_RELEASED and ev.chat_id in self.customers:
-            self._customer_soon(ev.chat_id)
+            if ev.data.get("to") == "queue":
+                self._wait_soon(ev.chat_id)  # an ineligible chat waits for another human
+            else:
+                self._customer_soon(ev.chat_id)
 
     # -- Source: supervisor commands --------------------------------------------------------------
     async def take_over(self, chat_id: str, supervisor: str) -> OpenTakeover:

@@ -41,7 +41,7 @@ _ESCALATE_CHAT = (
 _ASSIGN_CHAT = (
     "UPDATE chats SET status = 'human', takeovers = takeovers + 1 WHERE session_id = ? AND chat_id = ?"
 )
-_RELEASE_CHAT = "UPDATE chats SET status = 'ai' WHERE session_id = ? AND chat_id = ?"
+_RELEASE_CHAT = "UPDATE chats SET status = ? WHERE session_id = ? AND chat_id = ?"
 _CLOSE_CHAT = (
     "UPDATE chats SET status = 'closed', closed_at = ?, resolved_by = ?, rating = ?, abandoned = ?,"
     " duration_s = ? WHERE session_id = ? AND chat_id = ?"
@@ -272,7 +272,7 @@ class Store:
                 ),
             )
         elif t is EventType.CHAT_RELEASED:
-            self._update(_RELEASE_CHAT, (sid, cid))
+            self._update(_RELEASE_CHAT, ("escalated" if d.get("to") == "queue" else "ai", sid, cid))
             self._update(_END_TAKEOVER, (at, "handed_back", None, sid, d["takeover_id"]))
         elif t is EventType.CHAT_CLOSED:
             self._update(

@@ -232,7 +232,9 @@ class HitlApp(App[int]):
     async def hand_back(self, chat_id: str) -> bool:
         if not await self.do("hand back", self.runtime.source.hand_back, chat_id, self.me):
             return False
-        self.notify(f"Handed {chat_id} back to the AI.", markup=False, timeout=3)
+        chat = self.runtime.floor.chats.get(chat_id)
+        where = "the AI" if chat is None or chat.eligible else "the queue (the AI may not handle it)"
+        self.notify(f"Handed {chat_id} back to {where}.", markup=False, timeout=3)
         await self.refresh_view()
         return True
 
