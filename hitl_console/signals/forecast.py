@@ -89,20 +89,31 @@ def risk_from(f: RiskFeatures, m: _model.Linear) -> float:
     w = g(pos_bucket(f.customer_turns))
     if w is not None:
         z += w * 1.0
-    if f.customer_turns:
-        for k, v in (
-            ("h_last", f.last_frustration),
-            ("h_lvl", f.level),
-            ("h_peak", f.peak),
-            ("h_up", max(f.trend, 0.0)),
-            ("h_down", max(-f.trend, 0.0)),
-            ("h_mlast", f.mild_last),
-            ("h_mlvl", f.mild_level),
-            ("rep_max", f.repetition_max),
-        ):
-            w = g(k)
-            if w is not None:
-                z += w * v
+    if f.customer_turns:  # unrolled: no tuples to allocate on the hot path
+        w = g("h_last")
+        if w is not None:
+            z += w * f.last_frustration
+        w = g("h_lvl")
+        if w is not None:
+            z += w * f.level
+        w = g("h_peak")
+        if w is not None:
+            z += w * f.peak
+        w = g("h_up")
+        if w is not None:
+            z += w * max(f.trend, 0.0)
+        w = g("h_down")
+        if w is not None:
+            z += w * max(-f.trend, 0.0)
+        w = g("h_mlast")
+        if w is not None:
+            z += w * f.mild_last
+        w = g("h_mlvl")
+        if w is not None:
+            z += w * f.mild_level
+        w = g("rep_max")
+        if w is not None:
+            z += w * f.repetition_max
     if f.agent_turns:
         w = g("fa_max")
         if w is not None:

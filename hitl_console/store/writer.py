@@ -106,6 +106,10 @@ def open_db(path: Path, *, create: bool = True) -> sqlite_utils.Database:
         db = sqlite_utils.Database(conn)
         mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         db.execute("PRAGMA synchronous=NORMAL")
+        # The writer's hot path: index pages stay cached (16 MB instead of 2 MB) and the WAL is copied back
+        # into the database every 40 MB instead of every 4 MB. Commits (and so durability) are unchanged.
+        db.execute("PRAGMA cache_size=-16000")
+        db.execute("PRAGMA wal_autocheckpoint=10000")
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreError(f"session log {path}: schema version {version} is newer than this console's")
