@@ -259,7 +259,10 @@ class FloorTable(ScrollView, can_focus=True):
             cstyle = _RED if c < th.confidence else _YELLOW if c < th.confidence + 0.15 else _GREEN
             cell(f"{c:.2f}", cstyle, 7)
         k = r.risk
-        kstyle = _RED if k >= th.risk_warning else _YELLOW if k >= th.risk_warning * 0.7 else _GREEN
+        if r.status is not ChatStatus.AI:
+            kstyle = _DIM  # the forecast is about chats the AI still handles
+        else:
+            kstyle = _RED if k >= th.risk_warning else _YELLOW if k >= th.risk_warning * 0.7 else _GREEN
         cell(f"{k:.2f} {bar(k, 5)}", kstyle, 8)
         if r.status is ChatStatus.ESCALATED:
             cell(duration(r.waiting_s(self.now)).rjust(5), _RED, 9)
