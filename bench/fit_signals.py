@@ -1,6 +1,6 @@
 """Fit the signal models on the real labelled data and write the shipped artefact.
 
-    python bench/fit_signals.py [--data /work/shared/data] [--out hitl_console/signals/models/signals.json]
+    python bench/fit_signals.py [--data ../shared/data] [--out hitl_console/signals/models/signals.json]
 
 Reproducible: a fixed seed splits each corpus by dialogue into train (80%) and dev (20%); only the train
 parts are used here. Needs the dev extra (scikit-learn); the artefact it writes needs neither.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
@@ -24,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from hitl_console.signals import ChatSignals  # noqa: E402
 from hitl_console.signals import model as M  # noqa: E402
 
-DATA = Path("/work/shared/data")
+DATA = Path(os.environ.get("HITL_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 SEED = 20240611
 DEV_SHARE = 0.2
 ENGLISH = ("SGD", "MWOZ", "ReDial", "CCPE")
