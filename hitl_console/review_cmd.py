@@ -18,7 +18,7 @@ from hitl_console.paths import default_db
 )
 def review(db: Path | None) -> None:
     """Browse past sessions, their takeovers (filter and sort them) and replay one chat's timeline."""
-    from hitl_console.review.app import ReviewApp  # Textual loads only for this command
+    from hitl_console.tui.review.app import ReviewApp  # Textual loads only for this command
 
     app = ReviewApp.open(db or default_db())
     app.run()

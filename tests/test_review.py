@@ -12,13 +12,13 @@ from textual.widgets import DataTable, Input, Static
 
 from hitl_console.cli import main
 from hitl_console.core.catalogue import Catalogue
-from hitl_console.review.app import ReviewApp
-from hitl_console.review.chart import CurveChart
-from hitl_console.review.sessions import SessionsScreen
-from hitl_console.review.takeover_list import TakeoverList
-from hitl_console.review.takeovers import TakeoversScreen
-from hitl_console.review.timeline import TimelineScreen
 from hitl_console.store.queries import LogReader, TakeoverFilter
+from hitl_console.tui.review.app import ReviewApp
+from hitl_console.tui.review.chart import CurveChart
+from hitl_console.tui.review.sessions import SessionsScreen
+from hitl_console.tui.review.takeover_list import TakeoverList
+from hitl_console.tui.review.takeovers import TakeoversScreen
+from hitl_console.tui.review.timeline import TimelineScreen
 
 HOSTILE = "[bold red]boom[/] \x1b[31mred\x1b[0m \u202eevil"
 

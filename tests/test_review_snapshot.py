@@ -10,8 +10,8 @@ import pytest
 from test_review import plant_review_log
 
 from hitl_console.core.catalogue import Catalogue
-from hitl_console.review.app import ReviewApp
 from hitl_console.store.queries import LogReader
+from hitl_console.tui.review.app import ReviewApp
 
 
 @pytest.fixture

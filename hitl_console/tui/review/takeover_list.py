@@ -15,8 +15,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
-from hitl_console.review.text import clean, secs, when
 from hitl_console.store.queries import TakeoverRow
+from hitl_console.tui.review.text import clean, secs, when
 
 PAGE = 100
 Fetch = Callable[[int, int], list[TakeoverRow]]  # (offset, limit) -> rows

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, tzinfo
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-_NEWLINES = re.compile(r"\s*[\r\n]+\s*")
+from hitl_console.tui import safe_text
 
 
 def clean(text: object, *, one_line: bool = True) -> str:
-    """Text without control characters (terminal escapes, bidi overrides); on one line unless asked."""
-    s = "" if text is None else str(text)
-    if one_line:
-        s = _NEWLINES.sub(" ⏎ ", s)
-    return _CONTROL.sub("", s.replace("\t", " "))
+    """The console's safe text (control characters, escapes and bidi marks made visible, never obeyed),
+    on one line unless asked."""
+    return safe_text.clean("" if text is None else str(text), single_line=one_line)
 
 
 def when(at: float | None, tz: tzinfo | None) -> str:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from textual.app import App
 
-from hitl_console.review.sessions import SessionsScreen
 from hitl_console.store.queries import LogReader
+from hitl_console.tui.review.sessions import SessionsScreen
 
 
 class ReviewApp(App[None]):

@@ -11,8 +11,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from hitl_console.errors import HitlError
-from hitl_console.review.takeover_list import ColumnHeader, TakeoverList
 from hitl_console.store.queries import SORTS, LogReader, TakeoverFilter, TakeoverRow, parse_time
+from hitl_console.tui.review.takeover_list import ColumnHeader, TakeoverList
 
 TRIGGERS: list[str | None] = [None, "technical", "emotional", "customer_request", "ineligible", "none"]
 KINDS: list[str | None] = [None, "escalation", "proactive"]
@@ -143,6 +143,6 @@ class TakeoversScreen(Screen[None]):
         self.reload()
 
     def on_takeover_list_opened(self, event: TakeoverList.Opened) -> None:
-        from hitl_console.review.timeline import TimelineScreen
+        from hitl_console.tui.review.timeline import TimelineScreen
 
         self.app.push_screen(TimelineScreen(self.reader, event.row.session_id, event.row.chat_id))

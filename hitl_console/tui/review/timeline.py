@@ -11,9 +11,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from hitl_console.review.chart import CurveChart, Curves
-from hitl_console.review.text import clean, num, secs, when
 from hitl_console.store.queries import ChatTimeline, LogReader, TimelineEntry
+from hitl_console.tui.review.chart import CurveChart, Curves
+from hitl_console.tui.review.text import clean, num, secs, when
 
 _ROLE_STYLE = {"customer": "bold", "ai": "dodger_blue1", "human": "green", "system": "dim"}
 

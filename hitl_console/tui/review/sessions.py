@@ -7,8 +7,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from hitl_console.review.text import clean, when
 from hitl_console.store.queries import LogReader
+from hitl_console.tui.review.text import clean, when
 
 SESSION_PAGE = 500
 
@@ -71,6 +71,6 @@ class SessionsScreen(Screen[None]):
         self._open(None)
 
     def _open(self, session_id: int | None) -> None:
-        from hitl_console.review.takeovers import TakeoversScreen
+        from hitl_console.tui.review.takeovers import TakeoversScreen
 
         self.app.push_screen(TakeoversScreen(self.reader, session_id))
