@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from hitl_console.agents.base import AgentContext, AgentReply, Turn
 from hitl_console.core.catalogue import Catalogue, Intent
 from hitl_console.core.models import Role
+from hitl_console.core.policy import asks_for_human
 from hitl_console.signals.routing import tokens
 
 
@@ -34,15 +35,6 @@ _GENERIC = _words(
     "really same says should so some someone something still tell than them then there they this "
     "thing time today up use very want was week what when which who why will with won't yet"
 )
-
-_HUMAN_REQUEST = re.compile(
-    r"\b(?:human|real person|live (?:agent|person|chat)|representative|operator|supervisor|manager"
-    r"|(?:speak|talk|chat) (?:to|with) (?:a |an |some)?(?:one|body|person|agent|staff|employee|people)"
-    r"|(?:a |an )?(?:real|actual|live) (?:agent|person|people|human)"
-    r"|customer service agent|not (?:a |another )?(?:bot|robot)|stop the bot)\b",
-    re.IGNORECASE,
-)
-_NOT_A_REQUEST = re.compile(r"\b(?:human error|human rights)\b", re.IGNORECASE)
 
 _UPSET_WORDS = _words(
     "ridiculous useless terrible awful unacceptable angry furious worst joke pointless stupid "
@@ -74,11 +66,6 @@ def _norm(text: str) -> str:
 def _truncate(text: str, n: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 3].rstrip() + "..."
-
-
-def asks_for_human(text: str) -> bool:
-    """Whether a customer message explicitly asks for a person instead of the AI."""
-    return bool(_HUMAN_REQUEST.search(text)) and not _NOT_A_REQUEST.search(text)
 
 
 def is_upset(text: str) -> bool:

@@ -11,22 +11,27 @@ from hitl_console.core.models import Trigger
 
 _HUMAN_REQUEST = re.compile(
     r"\b(?:(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|some)?(?:real\s+|actual\s+|live\s+)?"
-    r"(?:human|person|one|body|agent|representative|manager|supervisor|staff)"
-    r"|(?:real|actual|live)\s+(?:human|person|agent)"
-    r"|human\s+(?:agent|being|please|now)"
-    r"|transfer\s+me|connect\s+me\s+(?:to|with)"
-    r"|(?:get|give)\s+me\s+(?:a\s+)?(?:human|person|manager|supervisor)"
-    r"|want\s+(?:a\s+)?(?:human|person|manager)"
-    r"|representative|operator)\b",
+    r"(?:human|person|one|body|agent|representative|manager|supervisor|staff|employee|people)"
+    r"|(?:real|actual|live)\s+(?:human|person|people|agent|chat)"
+    r"|human|transfer\s+me|connect\s+me\s+(?:to|with)"
+    r"|(?:get|give)\s+me\s+(?:a\s+)?(?:person|manager|supervisor)"
+    r"|want\s+(?:a\s+)?(?:person|manager)"
+    r"|representative|operator|supervisor|manager|customer\s+service\s+agent"
+    r"|not\s+(?:a\s+|another\s+)?(?:bot|robot)|stop\s+the\s+bot)\b",
     re.IGNORECASE,
 )
+# Phrases with those words that are not a request for a person.
+_NOT_A_REQUEST = re.compile(r"\b(?:human error|human rights)\b", re.IGNORECASE)
 # Chinese requests for a human agent (the seed platform is Chinese).
 _HUMAN_REQUEST_ZH = re.compile(r"转人工|人工客服|找人工|真人")
 
 
 def asks_for_human(text: str) -> bool:
-    """Whether a customer message asks for a human."""
-    return bool(_HUMAN_REQUEST.search(text) or _HUMAN_REQUEST_ZH.search(text))
+    """Whether a customer message asks for a person instead of the AI: the one detector the trigger
+    policy and the agents share."""
+    if _HUMAN_REQUEST_ZH.search(text):
+        return True
+    return bool(_HUMAN_REQUEST.search(text)) and not _NOT_A_REQUEST.search(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +85,6 @@ def check_customer(
 def check_ai(confidence: float, needs_human: bool, reason: str | None, thresholds: Thresholds) -> TriggerCheck | None:
     """Triggers an AI reply can fire."""
     if needs_human:
-        if reason and "asked for a human" in reason:  # the agent noticed a request the policy's words missed
-            return TriggerCheck(Trigger.CUSTOMER_REQUEST, reason)
         return TriggerCheck(Trigger.TECHNICAL, reason or "the AI asked for a human")
     if confidence < thresholds.confidence:
         return TriggerCheck(Trigger.TECHNICAL, f"AI confidence {confidence:.2f} < {thresholds.confidence:.2f}")
