@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import tomllib
 import unicodedata
 from pathlib import Path
 from typing import Literal
@@ -12,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import PydanticCustomError
 
 from hitl_console.errors import ConfigError
+from hitl_console.tomlfile import invalid, read_toml
 
 
 class Thresholds(BaseModel):
@@ -174,22 +174,11 @@ def load_settings(path: Path | None) -> Settings:
     """Read settings from a TOML file; ``None`` gives the defaults. Errors name the file and the field."""
     if path is None:
         return Settings()
-    try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path}: not found") from None
-    except OSError as e:
-        raise ConfigError(f"config file {path}: {e.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"config file {path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"config file {path}: {e}") from None
+    raw = read_toml(path, "config file", ConfigError)
     try:
         return Settings.model_validate(raw)
     except ValidationError as e:
-        err = e.errors()[0]
-        where = ".".join(str(x) for x in err["loc"])
-        raise ConfigError(f"config file {path}: {where}: {err['msg']}") from None
+        raise invalid(e, "config file", path, ConfigError) from None
 
 
 def defaults_toml() -> str:

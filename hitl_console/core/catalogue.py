@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from functools import cached_property
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from hitl_console.errors import InputError
 from hitl_console.signals.routing import IntentRouter, Route
+from hitl_console.tomlfile import invalid, read_toml
 
 DEFAULT_CATALOGUE = Path(__file__).resolve().parents[2] / "scenarios" / "catalogue.toml"
 
@@ -50,18 +50,11 @@ class Catalogue(BaseModel):
 
 def load_catalogue(path: Path | None = None) -> Catalogue:
     p = path or DEFAULT_CATALOGUE
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise InputError(f"cannot read intent catalogue {p}: {e.strerror}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise InputError(f"intent catalogue {p}: {e}") from None
+    raw = read_toml(p, "intent catalogue", InputError)
     try:
         data: dict[str, object] = {"intents": raw.get("intent", [])}
         if "blocked_keywords" in raw:
             data["blocked_keywords"] = raw["blocked_keywords"]
         return Catalogue.model_validate(data)
     except ValidationError as e:
-        err = e.errors()[0]
-        where = ".".join(str(x) for x in err["loc"])
-        raise InputError(f"intent catalogue {p}: {where}: {err['msg']}") from None
+        raise invalid(e, "intent catalogue", p, InputError) from None
