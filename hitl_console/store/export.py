@@ -12,7 +12,7 @@ import io
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from hitl_console.errors import InputError, StoreError
 from hitl_console.store.queries import explain
@@ -130,6 +130,29 @@ def _prepare(conn: sqlite3.Connection, q: ExportQuery) -> None:
         conn.create_function("hitl_redact_json", 1, redact_json, deterministic=True)
 
 
+def _stream(
+    conn: sqlite3.Connection,
+    sql: str,
+    params: list[Any],
+    write: Callable[[list[Any]], None],
+    progress: Progress | None,
+    total: int,
+    where: str,
+) -> int:
+    """Run ``sql`` and hand its rows to ``write`` a chunk at a time (constant memory). Returns the count."""
+    n = 0
+    try:
+        cur = conn.execute(sql, params)
+        while rows := cur.fetchmany(CHUNK):
+            write(rows)
+            n += len(rows)
+            if progress:
+                progress(n, total)
+    except sqlite3.Error as e:
+        raise StoreError(f"session log {where}: {explain(e)}") from None
+    return n
+
+
 def export_jsonl(
     conn: sqlite3.Connection,
     q: ExportQuery,
@@ -149,20 +172,11 @@ def export_jsonl(
     cond, params = _where(spec, q)
     sql = f"SELECT json_object({pairs}) FROM {_quote(q.table)}{cond} ORDER BY {spec.order}"
     total = count_rows(conn, q) if progress else 0
-    n = 0
-    try:
-        cur = conn.execute(sql, params)
-        while True:
-            rows = cur.fetchmany(CHUNK)
-            if not rows:
-                break
-            out.write(("\n".join([r[0] for r in rows]) + "\n").encode("utf-8", "replace"))
-            n += len(rows)
-            if progress:
-                progress(n, total)
-    except sqlite3.Error as e:
-        raise StoreError(f"session log {where}: {explain(e)}") from None
-    return n
+
+    def write(rows: list[Any]) -> None:
+        out.write(("\n".join([r[0] for r in rows]) + "\n").encode("utf-8", "replace"))
+
+    return _stream(conn, sql, params, write, progress, total, where)
 
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -195,23 +209,13 @@ def export_csv(
     text = io.TextIOWrapper(out, encoding="utf-8-sig" if bom else "utf-8", errors="replace", newline="", write_through=False)
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(cols)
-    n = 0
     try:
-        cur = conn.execute(sql, params)
-        while True:
-            rows = cur.fetchmany(CHUNK)
-            if not rows:
-                break
-            writer.writerows([[_cell(v) for v in r] for r in rows])
-            n += len(rows)
-            if progress:
-                progress(n, total)
-    except sqlite3.Error as e:
-        raise StoreError(f"session log {where}: {explain(e)}") from None
+        return _stream(
+            conn, sql, params, lambda rows: writer.writerows([[_cell(v) for v in r] for r in rows]), progress, total, where
+        )
     finally:
         text.flush()
         text.detach()
-    return n
 
 
 EXPORTERS = {"jsonl": export_jsonl, "csv": export_csv}

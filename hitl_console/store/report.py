@@ -55,29 +55,22 @@ class Scope:
         if not self.include_rehearsals:
             parts.append(f"{alias}.session_id NOT IN (SELECT id FROM sessions WHERE source = '{REHEARSAL}')")
 
-    def chat_where(self, alias: str = "c") -> tuple[str, list[Any]]:
-        parts: list[str] = [f"{alias}.status = 'closed'"]
+    def _where(self, alias: str, time_col: str, parts: list[str]) -> tuple[str, list[Any]]:
         params: list[Any] = []
         self._live(alias, parts)
         if self.session_id is not None:
             parts.append(f"{alias}.session_id = ?")
             params.append(self.session_id)
         if self.since is not None:
-            parts.append(f"{alias}.opened_at >= ?")
-            params.append(self.since)
-        return " WHERE " + " AND ".join(parts), params
-
-    def takeover_where(self, alias: str = "t") -> tuple[str, list[Any]]:
-        parts: list[str] = []
-        params: list[Any] = []
-        self._live(alias, parts)
-        if self.session_id is not None:
-            parts.append(f"{alias}.session_id = ?")
-            params.append(self.session_id)
-        if self.since is not None:
-            parts.append(f"{alias}.taken_at >= ?")
+            parts.append(f"{alias}.{time_col} >= ?")
             params.append(self.since)
         return (" WHERE " + " AND ".join(parts)) if parts else "", params
+
+    def chat_where(self, alias: str = "c") -> tuple[str, list[Any]]:
+        return self._where(alias, "opened_at", [f"{alias}.status = 'closed'"])
+
+    def takeover_where(self, alias: str = "t") -> tuple[str, list[Any]]:
+        return self._where(alias, "taken_at", [])
 
 
 @dataclass(frozen=True, slots=True)
