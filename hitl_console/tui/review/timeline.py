@@ -52,7 +52,7 @@ def describe(e: TimelineEntry, start: float) -> Text:
     if e.type == "message":
         role = e.role or "?"
         who = role if not e.author or role == "customer" else f"{role} {e.author}"
-        t.append(f"{clean(who):<14}", style=_ROLE_STYLE.get(role, ""))
+        t.append(f"{clean(who):<14} ", style=_ROLE_STYLE.get(role, ""))  # a space even when the name is long
         t.append(clean(e.text))
         scores = []
         if e.frustration is not None:
