@@ -5,89 +5,43 @@ side at rising rates. For each rate it reports the events per second absorbed, t
 latency (p50, p95: a cursor move until the screen update that shows it) next to the idle latency measured
 in the same run, how many floor redraws happened per second, and the process's peak memory.
 
+Each host is measured in the same run: ``process`` (the live console's: the engine in its own process) and
+``thread`` (the engine on a thread of the screen's process, the baseline).
+
     python bench/tui_bench.py                 # rates 0 (idle), 1000, 2500, 5000, 7500 events/s
-    python bench/tui_bench.py --rates 5000 --seconds 6
+    python bench/tui_bench.py --rates 5000 --seconds 6 --hosts process
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import resource
 import statistics
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 from textual import events
+from tui_feed import Control, FeedDriver, make_feed_runtime
 
 from hitl_console.config import Settings
-from hitl_console.core.models import Role
 from hitl_console.tui.app import HitlApp
-from hitl_console.tui.runtime import ConsoleRuntime, make_sim_runtime
+from hitl_console.tui.host import Host, ThreadHost
+from hitl_console.tui.process_host import ProcessHost
+from hitl_console.tui.runtime import ConsoleInfo, RemoteConsole, make_sim_runtime
 from hitl_console.tui.widgets.floor_table import FloorTable
 
-CUSTOMER = [
-    "where is my parcel, it was due on monday",
-    "this is the third time I ask, nobody helps me!!",
-    "ok thanks",
-    "I want a refund for order #A12345 now",
-    "the item arrived broken and the box was wet",
-    "can you check the tracking number please?",
-    "why was my card charged twice?",
-    "fine, I'll wait",
-]
-AI = [
-    "Your order ships tomorrow; you will get a tracking link by email.",
-    "I'm sorry about that. Please upload a photo under My Orders > Return/Refund.",
-    "Refunds go back to the original payment method within 3-5 business days.",
-]
-
-
-class FeedDriver:
-    """Feeds ``rate`` messages per wall second into random live chats (at most ``max_lag_s`` behind)."""
-
-    def __init__(self, runtime_floor: object, chats: int, seed: int = 1) -> None:
-        self.floor = runtime_floor
-        self.chats = chats
-        self.rate = 0.0
-        self.applied = 0
-        self._owed = 0.0
-        self.rng = random.Random(seed)
-
-    async def start(self) -> None:
-        floor = self.floor
-        for i in range(self.chats):
-            floor.open_chat(f"B{i:05d}", f"Cust {i}", None, intent="order_status", eligible=True)  # type: ignore[attr-defined]
-
-    async def advance(self, wall_dt: float) -> None:
-        self._owed = min(self._owed + self.rate * wall_dt, self.rate * 0.25)
-        n = int(self._owed)
-        self._owed -= n
-        floor = self.floor
-        rng = self.rng
-        chats = floor.chats  # type: ignore[attr-defined]
-        ids = list(chats)
-        for _ in range(n):
-            cid = ids[rng.randrange(len(ids))]
-            if chats[cid].status.value == "closed":
-                continue
-            if rng.random() < 0.5:
-                floor.add_message(cid, Role.CUSTOMER, rng.choice(CUSTOMER))  # type: ignore[attr-defined]
-            else:
-                conf = rng.uniform(0.3, 0.99)
-                floor.add_message(cid, Role.AI, rng.choice(AI), confidence=conf)  # type: ignore[attr-defined]
-            self.applied += 1
-
-    async def stop(self) -> None:
-        return None
+HERE = Path(__file__).resolve().parent
 
 
 class BenchApp(HitlApp):
-    def __init__(self, runtime: ConsoleRuntime) -> None:
-        super().__init__(runtime)
+    def __init__(self, runtime: ConsoleInfo, host: Host) -> None:
+        super().__init__(runtime, host)
         self.expect: str | None = None
         self.painted = asyncio.Event()
         self.painted_at = 0.0
@@ -118,7 +72,7 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
 
 
-async def phase(app: BenchApp, feed: FeedDriver, rate: float, seconds: float, presses: int) -> dict[str, float]:
+async def phase(app: BenchApp, feed: Control, rate: float, seconds: float, presses: int) -> dict[str, float]:
     table = app.screen.query_one(FloorTable)
     feed.rate = rate
     await asyncio.sleep(0.5)  # reach the steady state
@@ -156,37 +110,49 @@ async def engine_capacity(chats: int, seconds: float) -> float:
     """Events per second the engine alone absorbs (floor, scoring and log; no screen): the baseline."""
     from hitl_console.tui.host import Engine
 
+    control = Control()
     with tempfile.TemporaryDirectory() as tmp:
         rt = make_sim_runtime(Settings(), db=Path(tmp) / "base.db", supervisor="bench", speed=0.0, warmup_s=0.0)
-        feed = FeedDriver(rt.floor, chats, seed=2)
-        rt.driver = feed
+        rt.driver = FeedDriver(rt.floor, chats, control, seed=2)
         engine = Engine(rt)
         await engine.start()
-        feed.rate = 4000.0  # 200 events per advance of 0.05 s, run back to back
+        control.rate = 4000.0  # 200 events per advance of 0.05 s, run back to back
         t0 = time.perf_counter()
         while time.perf_counter() - t0 < seconds:
             await engine.advance(0.05)
-        rate = feed.applied / (time.perf_counter() - t0)
+        rate = control.applied / (time.perf_counter() - t0)
         rt.close()
+    control.close(unlink=True)
     return rate
 
 
-async def run(rates: list[float], seconds: float, chats: int, presses: int) -> list[dict[str, float]]:
+async def run(host_kind: str, rates: list[float], seconds: float, chats: int, presses: int) -> list[dict[str, float]]:
     settings = Settings()
     settings.floor.bell = False
+    control = Control()
     with tempfile.TemporaryDirectory() as tmp:
-        rt = make_sim_runtime(settings, db=Path(tmp) / "bench.db", supervisor="bench", speed=0.0, warmup_s=0.0)
-        feed = FeedDriver(rt.floor, chats)
-        rt.driver = feed
-        app = BenchApp(rt)
+        db = Path(tmp) / "bench.db"
+        host: Host
+        if host_kind == "process":
+            # the engine's process imports the feed from this folder
+            os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH")) if p)
+            recipe = partial(make_feed_runtime, settings, db, chats, control.name, threaded=False)
+            host = ProcessHost(recipe, settings.floor.tick_hz)
+            info: ConsoleInfo = RemoteConsole(settings, "bench", db)
+        else:
+            rt = make_feed_runtime(settings, db, chats, control, threaded=True)
+            host = ThreadHost(rt)
+            info = rt
+        app = BenchApp(info, host)
         results = []
         async with app.run_test(size=(200, 50)) as pilot:
             await pilot.pause()
             await asyncio.sleep(0.5)
             for rate in [0.0, *rates]:
-                results.append(await phase(app, feed, rate, seconds, presses))
+                results.append(await phase(app, control, rate, seconds, presses))
             await app.stop_engine()
-        rt.close()
+        info.close()
+    control.close(unlink=True)
     return results
 
 
@@ -196,21 +162,29 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=4.0, help="Seconds per rate.")
     ap.add_argument("--chats", type=int, default=1000)
     ap.add_argument("--presses", type=int, default=40, help="Key presses per rate.")
+    ap.add_argument("--hosts", nargs="+", choices=["process", "thread"], default=["process", "thread"])
     args = ap.parse_args()
     capacity = asyncio.run(engine_capacity(args.chats, min(args.seconds, 3.0)))
-    results = asyncio.run(run(args.rates, args.seconds, args.chats, args.presses))
-    idle = results[0]
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"hitl-console TUI bench: {args.chats} live chats, {args.presses} key presses per rate, "
           f"Python {sys.version.split()[0]}")
     print(f"baseline: the engine alone (floor + scoring + log, no screen) absorbs {capacity:.0f} events/s")
-    print(f"{'target ev/s':>12}{'absorbed ev/s':>15}{'key p50 ms':>12}{'key p95 ms':>12}{'p95 - idle':>12}"
-          f"{'redraws/s':>11}{'of engine':>11}")
-    for r in results:
-        label = "idle" if r["rate"] == 0 else f"{r['rate']:.0f}"
-        print(f"{label:>12}{r['absorbed']:>15.0f}{r['p50']:>12.1f}{r['p95']:>12.1f}"
-              f"{r['p95'] - idle['p95']:>+12.1f}{r['redraws_s']:>11.1f}{r['absorbed'] / capacity:>10.0%}")
-    print(f"peak memory (max RSS): {peak_mb:.0f} MB")
+    for kind in args.hosts:
+        results = asyncio.run(run(kind, args.rates, args.seconds, args.chats, args.presses))
+        idle = results[0]
+        screen_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        engine_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"\nhost: {kind}")
+        print(f"{'target ev/s':>12}{'absorbed ev/s':>15}{'key p50 ms':>12}{'key p95 ms':>12}{'p95 - idle':>12}"
+              f"{'redraws/s':>11}{'of engine':>11}")
+        for r in results:
+            label = "idle" if r["rate"] == 0 else f"{r['rate']:.0f}"
+            print(f"{label:>12}{r['absorbed']:>15.0f}{r['p50']:>12.1f}{r['p95']:>12.1f}"
+                  f"{r['p95'] - idle['p95']:>+12.1f}{r['redraws_s']:>11.1f}{r['absorbed'] / capacity:>10.0%}")
+        if kind == "process":
+            print(f"peak memory (max RSS): screen {screen_mb:.0f} MB + engine process {engine_mb:.0f} MB "
+                  f"= {screen_mb + engine_mb:.0f} MB")
+        else:
+            print(f"peak memory (max RSS, the whole run so far): {screen_mb:.0f} MB")
 
 
 if __name__ == "__main__":

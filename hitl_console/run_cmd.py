@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from functools import partial
 from pathlib import Path
 
 import click
@@ -40,21 +41,27 @@ def run(
     agent: str,
 ) -> None:
     """Open the live floor on the built-in simulated contact centre (offline with the rules agent)."""
+    from hitl_console.store.writer import open_db
     from hitl_console.tui.app import HitlApp
-    from hitl_console.tui.runtime import make_sim_runtime
+    from hitl_console.tui.process_host import ProcessHost
+    from hitl_console.tui.runtime import RemoteConsole, make_sim_runtime
 
     settings = load_settings(config_path)
     if chats is not None:
         settings.simulation.live_chats = chats
     db_path = db or default_db()
-    runtime = make_sim_runtime(
-        settings, seed=seed, db=db_path, agent=agent, supervisor=supervisor or login_name(), speed=speed
-    )
-    app = HitlApp(runtime)
-    try:
-        app.run()
-    finally:
-        runtime.close()
+    name = supervisor or login_name()
+    # Checked here, so that a bad log or a missing key is one line before the screen opens; the engine's
+    # process then builds the runtime and owns the log.
+    open_db(db_path).close()
+    if agent == "claude":
+        from hitl_console.agents.claude import require_key
+
+        require_key()
+    recipe = partial(make_sim_runtime, settings, seed=seed, db=db_path, agent=agent, supervisor=name,
+                     speed=speed, threaded=False)
+    app = HitlApp(RemoteConsole(settings, name, db_path), ProcessHost(recipe, settings.floor.tick_hz))
+    app.run()
     if app.fatal is not None:
         raise app.fatal
     click.echo(f"hitl-console: session logged to {db_path}")

@@ -21,13 +21,19 @@ class ClaudeNotConfigured(HitlError):
     """``--agent claude`` without what it needs (the API key, a usable base URL)."""
 
 
-def make_claude_agent(catalogue: Catalogue, settings: Settings) -> ClaudeAgent:
-    """The Claude agent; needs ANTHROPIC_API_KEY (ANTHROPIC_BASE_URL, if set, is honoured by the SDK)."""
+def require_key() -> str:
+    """The API key from ANTHROPIC_API_KEY; a one-line error without it."""
     key = os.environ.get("ANTHROPIC_API_KEY", "").strip()
     if not key:
         raise ClaudeNotConfigured(
             "--agent claude needs the ANTHROPIC_API_KEY environment variable (or use --agent rules)"
         )
+    return key
+
+
+def make_claude_agent(catalogue: Catalogue, settings: Settings) -> ClaudeAgent:
+    """The Claude agent; needs ANTHROPIC_API_KEY (ANTHROPIC_BASE_URL, if set, is honoured by the SDK)."""
+    key = require_key()
     from hitl_console.agents.claude_agent import ClaudeAgent
 
     return ClaudeAgent(catalogue, settings.agent, api_key=key, low_confidence=settings.thresholds.confidence)

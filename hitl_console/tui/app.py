@@ -10,9 +10,9 @@ screen shows it as done).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -24,8 +24,8 @@ from hitl_console.core.engine import CommandRefused
 from hitl_console.core.models import ChatStatus
 from hitl_console.errors import HitlError
 from hitl_console.tui.commands import ConsoleCommands
-from hitl_console.tui.host import Host, make_host
-from hitl_console.tui.runtime import ConsoleRuntime
+from hitl_console.tui.host import Host, InlineHost, make_host
+from hitl_console.tui.runtime import ConsoleInfo, ConsoleRuntime
 from hitl_console.tui.safe_text import clean
 from hitl_console.tui.screens.chat import ChatScreen
 from hitl_console.tui.screens.confirm import ConfirmScreen
@@ -34,12 +34,12 @@ from hitl_console.tui.screens.help import HelpScreen
 from hitl_console.tui.view import FloorView
 from hitl_console.tui.widgets.floor_table import FloorTable
 
-T = TypeVar("T")
 _NOTICE_S: dict[SeverityLevel, float] = {"information": 3.0, "warning": 5.0, "error": 8.0}  # longest display
 
 
 class HitlApp(App[int]):
-    """The console. ``HitlApp(runtime)``; tests may pass a host (e.g. an ``InlineHost``)."""
+    """The console. ``HitlApp(runtime)`` runs the engine on a thread (``InlineHost`` when the runtime is not
+    threaded); ``HitlApp(info, host)`` runs it on the given host (the live console: a ``ProcessHost``)."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "hitl-console"
@@ -50,10 +50,16 @@ class HitlApp(App[int]):
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit (asks first when you hold takeovers)"),
     ]
 
-    def __init__(self, runtime: ConsoleRuntime, host: Host | None = None) -> None:
+    def __init__(self, runtime: ConsoleInfo, host: Host | None = None) -> None:
         super().__init__()
         self.runtime = runtime
-        self.host = host or make_host(runtime)
+        if host is None:
+            assert isinstance(runtime, ConsoleRuntime), "a host is needed when the runtime lives elsewhere"
+            host = make_host(runtime)
+        self.host: Host = host
+        # A live host repaints the floor's changed lines in slices (see FloorTable); tests on an InlineHost
+        # draw each view at once, so that a snapshot shows it whole.
+        self.repaint_slice = 0 if isinstance(host, InlineHost) else 8
         self.view: FloorView | None = None
         self.fatal: HitlError | None = None
         self._ticking = False
@@ -159,20 +165,20 @@ class HitlApp(App[int]):
             self.bell()
 
     # -- commands -----------------------------------------------------------------------------------
-    async def command(self, what: str, fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T | None:
-        """Run a Source command on the engine's loop; a refusal becomes a notification."""
+    async def command(self, what: str, name: str, *args: Any) -> Any:
+        """Run a Source command (by name) on the engine's side; a refusal becomes a notification."""
         try:
-            return await self.host.call(fn, *args)
+            return await self.host.command(name, *args)
         except CommandRefused as e:
             self.notify(f"{what}: {e}", severity="warning", markup=False)
         except HitlError as e:
             self.fail(e)
         return None
 
-    async def do(self, what: str, fn: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> bool:
+    async def do(self, what: str, name: str, *args: Any) -> bool:
         """Like :meth:`command` for commands that return nothing: True when it was done."""
         try:
-            await self.host.call(fn, *args)
+            await self.host.command(name, *args)
             return True
         except CommandRefused as e:
             self.notify(f"{what}: {e}", severity="warning", markup=False)
@@ -201,8 +207,7 @@ class HitlApp(App[int]):
         return chat
 
     async def take_over(self, chat_id: str, *, open_workspace: bool = True) -> bool:
-        src = self.runtime.source
-        tk = await self.command("take over", src.take_over, chat_id, self.me)
+        tk = await self.command("take over", "take_over", chat_id, self.me)
         if tk is None:
             return False
         await self.refresh_view()
@@ -222,24 +227,28 @@ class HitlApp(App[int]):
         return True
 
     async def send(self, chat_id: str, text: str) -> bool:
-        msg = await self.command("send", self.runtime.source.send, chat_id, self.me, text)
+        msg = await self.command("send", "send", chat_id, self.me, text)
         if msg is None:
             return False
-        await self.command("log", self.host.engine.commit)  # a human's words are in the log at once
+        try:
+            await self.host.commit()  # a human's words are in the log at once
+        except HitlError as e:
+            self.fail(e)
+            return False
         await self.refresh_view()
         return True
 
     async def hand_back(self, chat_id: str) -> bool:
-        if not await self.do("hand back", self.runtime.source.hand_back, chat_id, self.me):
+        if not await self.do("hand back", "hand_back", chat_id, self.me):
             return False
-        chat = self.runtime.floor.chats.get(chat_id)
-        where = "the AI" if chat is None or chat.eligible else "the queue (the AI may not handle it)"
-        self.notify(f"Handed {chat_id} back to {where}.", markup=False, timeout=3)
         await self.refresh_view()
+        row = next((r for r in self.view.rows if r.id == chat_id), None) if self.view else None
+        where = "the AI" if row is None or row.eligible else "the queue (the AI may not handle it)"
+        self.notify(f"Handed {chat_id} back to {where}.", markup=False, timeout=3)
         return True
 
     async def resolve(self, chat_id: str) -> bool:
-        if not await self.do("resolve", self.runtime.source.resolve, chat_id, self.me):
+        if not await self.do("resolve", "resolve", chat_id, self.me):
             return False
         await self.refresh_view()
         self.notify(f"Resolved {chat_id}.", markup=False, timeout=3)
@@ -267,7 +276,7 @@ class HitlApp(App[int]):
             if not yes:
                 return
             for cid in held:
-                await self.do("hand back", self.runtime.source.hand_back, cid, self.me)
+                await self.do("hand back", "hand_back", cid, self.me)
             await self.stop_engine()
             self.exit(return_code=0)
 

@@ -7,8 +7,12 @@ does runs on one asyncio loop. A host runs that loop:
   scoring and logging never hold up a key press. The screen polls the latest frozen view.
 - :class:`InlineHost` runs the engine on the caller's loop and ticks when polled: deterministic, for tests.
 
-Both expose the same ``call`` (run a coroutine function on the engine's loop and await its result),
-``poll`` (the latest view) and ``detail``.
+- :class:`~hitl_console.tui.process_host.ProcessHost` runs the engine in a process of its own (the live
+  console on the simulated floor): the screen's process then spends nothing on simulation, scoring or the log.
+
+All expose the same ``command`` (a :class:`~hitl_console.sources.base.Source` command by name, awaited),
+``detail``, ``commit``, ``poll`` (the latest view) and ``fresh``. The in-process hosts also offer ``call`` (run
+any coroutine function on the engine's loop), for tests and the rehearsal.
 """
 
 from __future__ import annotations
@@ -81,12 +85,20 @@ class Engine:
         await self.runtime.driver.stop()
 
 
-class Host(Protocol):
-    engine: Engine
+# The Source commands a screen may send (by name, so that they can cross a process boundary).
+COMMANDS = frozenset({"take_over", "send", "hand_back", "resolve", "brief", "draft"})
 
+
+class Host(Protocol):
     async def start(self) -> None: ...
 
     async def call(self, fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T: ...
+
+    async def command(self, name: str, *args: Any) -> Any: ...
+
+    async def detail(self, chat_id: str) -> ChatDetail | None: ...
+
+    async def commit(self) -> None: ...
 
     async def poll(self, wall_dt: float) -> FloorView: ...
 
@@ -95,7 +107,27 @@ class Host(Protocol):
     async def stop(self) -> None: ...
 
 
-class InlineHost:
+class _InProcess:
+    """Commands by name, the detail and the commit, for hosts whose engine lives in this process."""
+
+    engine: Engine
+
+    async def call(self, fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
+        raise NotImplementedError
+
+    async def command(self, name: str, *args: Any) -> Any:
+        if name not in COMMANDS:
+            raise ValueError(f"unknown command {name!r}")
+        return await self.call(getattr(self.engine.runtime.source, name), *args)
+
+    async def detail(self, chat_id: str) -> ChatDetail | None:
+        return await self.call(self.engine.detail, chat_id)
+
+    async def commit(self) -> None:
+        await self.call(self.engine.commit)
+
+
+class InlineHost(_InProcess):
     """The engine on the caller's loop: it moves only when polled or called."""
 
     def __init__(self, runtime: ConsoleRuntime) -> None:
@@ -117,7 +149,7 @@ class InlineHost:
         await self.engine.stop()
 
 
-class ThreadHost:
+class ThreadHost(_InProcess):
     """The engine on a thread of its own, moving ``2 * tick_hz`` times a second and publishing a frozen view
     ``tick_hz`` times a second; :meth:`poll` returns the latest view at once, so the screen never waits for
     the engine. While it runs, the interpreter's thread switch interval is shortened (``switch_s``) so that a
@@ -214,5 +246,5 @@ class ThreadHost:
             gc.unfreeze()
 
 
-def make_host(runtime: ConsoleRuntime) -> Host:
+def make_host(runtime: ConsoleRuntime) -> InlineHost | ThreadHost:
     return ThreadHost(runtime) if runtime.threaded else InlineHost(runtime)

@@ -28,6 +28,34 @@ from hitl_console.sources.base import Source
 from hitl_console.sources.simulator import Simulator
 
 
+class ConsoleInfo(Protocol):
+    """What the screens read of a runtime (a :class:`ConsoleRuntime` is one; so is the screen's side of a
+    console whose engine runs in another process, :class:`RemoteConsole`)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def supervisor(self) -> str: ...
+
+    @property
+    def db_path(self) -> Path | None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class RemoteConsole:
+    """The screen's side of a console whose runtime is built and closed in the engine's process."""
+
+    settings: Settings
+    supervisor: str
+    db_path: Path | None = None
+
+    def close(self) -> None:
+        return None
+
+
 class Driver(Protocol):
     async def start(self) -> None: ...
 

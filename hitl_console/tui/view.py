@@ -9,7 +9,7 @@ these frozen views, so it never touches live engine state and can run on another
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any
 
@@ -51,6 +51,12 @@ class ChatRow:
     last_at: float
     opened_at: float
     version: int
+    eligible: bool = True  # the AI may handle it (a hand-back of an ineligible chat goes to the queue)
+
+    def __reduce__(self) -> tuple[type[ChatRow], tuple[object, ...]]:
+        # Pickled as its constructor's arguments: rows cross to the screen's process in every view, and the
+        # default for a frozen slotted dataclass (a Python-level __setstate__) is several times slower.
+        return (ChatRow, tuple(getattr(self, f) for f in _ROW_FIELDS))
 
     @property
     def search(self) -> str:
@@ -64,6 +70,9 @@ class ChatRow:
         if self.status is ChatStatus.ESCALATED and self.trigger_at is not None:
             return max(0.0, now - self.trigger_at)
         return 0.0
+
+
+_ROW_FIELDS = tuple(f.name for f in fields(ChatRow))
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +129,7 @@ def make_row(chat: ChatState, risk_warning: float) -> ChatRow:
         last_at=chat.last_at,
         opened_at=chat.opened_at,
         version=chat.version,
+        eligible=chat.eligible,
     )
 
 

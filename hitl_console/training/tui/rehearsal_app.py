@@ -28,6 +28,7 @@ class RehearsalApp(HitlApp):
 
     def __init__(self, rehearsal: RehearsalRuntime, runtime: ConsoleRuntime, host: Any = None) -> None:
         super().__init__(runtime, host)
+        self.console_runtime = runtime
         self.rehearsal = rehearsal
         self.result: dict[str, Any] | None = None
         self.sub_title = rehearsal.scenario.title
@@ -35,7 +36,7 @@ class RehearsalApp(HitlApp):
 
     @property
     def driver(self) -> RehearsalDriver:
-        d = self.runtime.driver
+        d = self.console_runtime.driver
         assert isinstance(d, RehearsalDriver)
         return d
 

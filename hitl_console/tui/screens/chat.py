@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from hitl_console.core.models import ChatStatus, EventType
+from hitl_console.errors import HitlError
 from hitl_console.tui.cells import arrow, duration, spark
 from hitl_console.tui.safe_text import clean
 from hitl_console.tui.view import ChatDetail, ChatRow, FloorView
@@ -111,7 +112,11 @@ class ChatScreen(Screen[None]):
                 self._show_head(row, view.now)  # on every tick: the waiting time moves on
         if version == self._drawn_version and self.detail is not None:
             return
-        detail = await app.host.call(app.host.engine.detail, self.chat_id)
+        try:
+            detail = await app.host.detail(self.chat_id)
+        except HitlError as e:
+            app.fail(e)
+            return
         if detail is None:
             return
         self._drawn_version = detail.row.version if version != -3 else -3
@@ -143,7 +148,7 @@ class ChatScreen(Screen[None]):
         s.append(" ⚑ " if r.candidate else " ", "dark_orange")
         if (t.plain, s.plain) != self._head_text:
             self._head_text = (t.plain, s.plain)
-            self.query_one("#chat-head", Static).update(t)
+            self.query_one("#chat-head", Static).update(t, layout=False)
             self.query_one("#chat-scores", Static).update(s)
 
     def _show_brief(self) -> None:
@@ -171,7 +176,7 @@ class ChatScreen(Screen[None]):
 
     async def show_brief(self) -> None:
         app = self.hitl
-        brief = await app.command("brief", app.host.engine.runtime.source.brief, self.chat_id)
+        brief = await app.command("brief", "brief", self.chat_id)
         if brief is not None:
             self._brief_text = brief
             self._show_brief()
@@ -188,7 +193,7 @@ class ChatScreen(Screen[None]):
 
     async def action_draft(self) -> None:
         app = self.hitl
-        draft = await app.command("draft", app.host.engine.runtime.source.draft, self.chat_id)
+        draft = await app.command("draft", "draft", self.chat_id)
         if draft is not None:
             box = self._composer()
             box.value = clean(draft, single_line=True)

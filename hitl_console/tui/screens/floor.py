@@ -51,7 +51,9 @@ class FloorScreen(Screen[None]):
         yield KpiBar(id="kpis")
         yield Static("", id="order", markup=False)
         yield Static("", id="columns", markup=False)
-        yield FloorTable(app.runtime.supervisor, app.runtime.settings.thresholds, id="table")
+        table = FloorTable(app.runtime.supervisor, app.runtime.settings.thresholds, id="table")
+        table.slice_lines = app.repaint_slice
+        yield table
         yield Input(placeholder="filter: words to match (id, customer, intent, status, handler, text); enter keeps, escape clears",
                     id="filter")
         yield Footer()
@@ -63,7 +65,7 @@ class FloorScreen(Screen[None]):
             self.show(self.hitl.view)
 
     def on_resize(self) -> None:
-        self.query_one("#columns", Static).update(Text(header_line(self.size.width), "bold", end=""))
+        self.query_one("#columns", Static).update(Text(header_line(self.size.width), "bold", end=""), layout=False)
 
     # -- drawing ------------------------------------------------------------------------------------
     def show(self, view: FloorView) -> None:
@@ -86,7 +88,7 @@ class FloorScreen(Screen[None]):
         t.append("   ! escalated  ⚑ proactive candidate (risk ≥ warning)  ● yours", "dim")
         if t.plain != self._order_text:
             self._order_text = t.plain
-            self.query_one("#order", Static).update(t)
+            self.query_one("#order", Static).update(t, layout=False)
 
     def refresh_now(self) -> None:
         if self.view is not None:

@@ -8,6 +8,7 @@ screen no more than the few dozen lines it shows.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -108,6 +109,16 @@ class FloorTable(ScrollView, can_focus=True):
         self._base_style: Style | None = None  # this widget's rich_style (costly: it walks the ancestors)
         self._drawn: dict[int, tuple[object, ...]] = {}
         self.lines_rendered = 0
+        # Repaint in slices (0: off). Textual repaints, in one pass, the box around every line marked dirty,
+        # so a new view that changed 20 lines scattered over the table repaints the whole screen (20-50 ms
+        # under load), and a key press waits for it. With slices, the changed lines are repainted a window
+        # of ``slice_lines`` consecutive lines at a time, ``slice_gap_s`` apart, and held back for a moment
+        # after a key press, so the cursor's own repaint stays two lines.
+        self.slice_lines = 0
+        self.slice_gap_s = 0.012
+        self._pending: list[int] = []
+        self._slice_armed = False
+        self._moved_at = -1.0
 
     # -- data ---------------------------------------------------------------------------------------
     @property
@@ -140,15 +151,44 @@ class FloorTable(ScrollView, can_focus=True):
         top = int(self.scroll_offset.y)
         height = self.size.height
         drawn = self._drawn
-        for y in range(top, min(top + height, len(self.rows))):
-            key = self._line_key(y)
-            if drawn.get(y) != key:
-                self.refresh_line(y)
+        changed = [y for y in range(top, min(top + height, len(self.rows))) if drawn.get(y) != self._line_key(y)]
         if len(self.rows) < top + height:
             for y in range(len(self.rows), top + height):
                 if y in drawn:
                     drawn.pop(y)
-                    self.refresh_line(y)
+                    changed.append(y)
+        if not self.slice_lines:
+            for y in changed:
+                self.refresh_line(y)
+            return
+        self._pending = changed  # in order; a newer view supersedes what the last one left to draw
+        if changed and not self._slice_armed:
+            self._slice_armed = True
+            self.set_timer(self.slice_gap_s, self._draw_slice)
+
+    def _draw_slice(self) -> None:
+        """Refresh the pending lines (those still out of date) within one window, then schedule the rest."""
+        self._slice_armed = False
+        pending = self._pending
+        if pending and time.monotonic() - self._moved_at < 2 * self.slice_gap_s:
+            self._slice_armed = True  # a key press is being drawn: keep its repaint small
+            self.set_timer(self.slice_gap_s, self._draw_slice)
+            return
+        drawn = self._drawn
+        n = len(self.rows)
+        stale = [y for y in pending if y >= n or drawn.get(y) != self._line_key(y)]
+        if not stale:
+            self._pending = []
+            return
+        end = stale[0] + self.slice_lines
+        for y in stale:
+            if y >= end:
+                break
+            self.refresh_line(y)
+        self._pending = [y for y in stale if y >= end]
+        if self._pending:
+            self._slice_armed = True
+            self.set_timer(self.slice_gap_s, self._draw_slice)
 
     def _keep_cursor_visible(self) -> None:
         height = self.size.height
@@ -168,6 +208,7 @@ class FloorTable(ScrollView, can_focus=True):
         if index == self.cursor:
             return
         old = self.cursor
+        self._moved_at = time.monotonic()
         self.cursor = index
         self.selected_id = self.rows[index].id
         self.refresh_line(old)

@@ -1,0 +1,80 @@
+"""The floor's live repaint: changed lines are drawn in small windows of consecutive lines, and all of them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual.app import App, ComposeResult
+from textual.pilot import Pilot
+
+from hitl_console.config import Thresholds
+from hitl_console.core.models import ChatStatus
+from hitl_console.tui.view import ChatRow
+from hitl_console.tui.widgets.floor_table import FloorTable
+
+
+def chat(i: int) -> ChatRow:
+    return ChatRow(id=f"C{i:05d}", customer=f"Customer {i}", intent="order_status", status=ChatStatus.AI, holder=None,
+                   frustration=0.1, trend=0.0, spark=(0.1,), confidence=0.9, risk=0.1, candidate=False, trigger=None,
+                   trigger_reason="", trigger_at=None, last_text=f"message {i}", last_at=0.0, opened_at=float(i),
+                   version=1)
+
+
+class TableApp(App[None]):
+    def compose(self) -> ComposeResult:
+        t = FloorTable("me", Thresholds())
+        t.slice_lines = 4
+        yield t
+
+
+async def settle(pilot: Pilot[None], t: FloorTable) -> None:
+    for _ in range(250):
+        await pilot.pause(0.02)
+        if not t._pending and not t._slice_armed:
+            return
+    raise AssertionError("the table never finished its repaint")
+
+
+async def test_a_new_view_is_repainted_in_windows_until_every_line_is_current() -> None:
+    app = TableApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        t = app.query_one(FloorTable)
+        first = [chat(i) for i in range(60)]
+        t.set_rows(first, 0.0)
+        await settle(pilot, t)
+        slices: list[list[int]] = []
+        plain_refresh = t.refresh_line
+        plain_slice = t._draw_slice
+
+        def refresh_line(y: int) -> None:
+            if slices:
+                slices[-1].append(y)
+            plain_refresh(y)
+
+        def draw_slice() -> None:
+            slices.append([])
+            plain_slice()
+
+        t.refresh_line = refresh_line  # type: ignore[method-assign]
+        t._draw_slice = draw_slice  # type: ignore[method-assign]
+        moved = [replace(r, version=2) if i % 3 == 0 and i else r for i, r in enumerate(first)]  # a third moved on
+        t.set_rows(moved, 0.0)
+        await settle(pilot, t)
+        drawn = [ys for ys in slices if ys]
+        changed = [y for y in range(1, t.size.height) if y % 3 == 0]  # the visible ones
+        assert sorted(y for ys in drawn for y in ys) == changed  # each changed line, once
+        assert len(drawn) >= 2 and all(max(ys) - min(ys) < 4 for ys in drawn)  # in windows of 4 lines
+        assert all(t._drawn.get(y) == t._line_key(y) for y in range(t.size.height))  # every line is current
+
+
+async def test_without_slices_a_view_is_drawn_at_once() -> None:
+    app = TableApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        t = app.query_one(FloorTable)
+        t.slice_lines = 0
+        t.set_rows([chat(i) for i in range(60)], 0.0)
+        await pilot.pause()
+        t.set_rows([replace(chat(i), version=2) for i in range(60)], 0.0)
+        assert not t._pending and not t._slice_armed
+        await pilot.pause()
+        assert all(t._drawn.get(y) == t._line_key(y) for y in range(t.size.height))
