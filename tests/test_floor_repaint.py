@@ -1,14 +1,16 @@
-"""The floor's live repaint: changed lines are drawn in small windows of consecutive lines, and all of them."""
+"""The floor under live load: changed lines drawn in small windows, and the order held while the supervisor moves."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
 from hitl_console.config import Thresholds
 from hitl_console.core.models import ChatStatus
+from hitl_console.tui.order import keep_order
 from hitl_console.tui.view import ChatRow
 from hitl_console.tui.widgets.floor_table import FloorTable
 
@@ -78,3 +80,36 @@ async def test_without_slices_a_view_is_drawn_at_once() -> None:
         assert not t._pending and not t._slice_armed
         await pilot.pause()
         assert all(t._drawn.get(y) == t._line_key(y) for y in range(t.size.height))
+
+
+def test_keep_order_keeps_the_lines_and_adds_new_chats_sorted_below() -> None:
+    shown = [chat(3), chat(1), chat(2)]
+    fresh = [replace(chat(1), risk=0.9), chat(2), chat(5), replace(chat(4), risk=0.8)]  # 3 left, 4 and 5 came
+    out = keep_order(shown, fresh, "risk", "me")
+    assert [r.id for r in out] == ["C00001", "C00002", "C00004", "C00005"]
+    assert out[0].risk == 0.9  # the new values, in the old place
+
+
+async def test_the_order_holds_while_the_supervisor_moves_and_catches_up_after(tmp_path: Path) -> None:
+    from test_tui_support import advance, make_console, table
+
+    from hitl_console.tui.order import sort_rows
+    from hitl_console.tui.screens import floor
+
+    app, rt = make_console(tmp_path / "log.db", chats=20, warmup_s=120.0)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await pilot.pause()
+        t = table(app)
+        await pilot.press("down")
+        before = [r.id for r in t.rows]
+        selected = t.selected_id
+        await advance(app, 120.0)  # the floor moves on while the cursor was just moved
+        kept = [r.id for r in t.rows if r.id in set(before)]
+        assert kept == [i for i in before if i in set(kept)]  # the chats still there kept their order
+        assert t.selected_id == selected or selected not in {r.id for r in t.rows}
+        assert "held while you move" in str(app.screen.query_one("#order").render())
+        t._moved_at -= floor.ORDER_HOLD_S  # the supervisor stopped moving
+        await advance(app, 1.0)
+        assert [r.id for r in t.rows] == [r.id for r in sort_rows(t.rows, "needs_human", "alice")]
+        assert "held" not in str(app.screen.query_one("#order").render())
+    rt.close()

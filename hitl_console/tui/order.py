@@ -58,6 +58,16 @@ def sort_rows(rows: Iterable[ChatRow], mode: str, me: str) -> list[ChatRow]:
     return sorted(rows, key=_needs_human(me))
 
 
+def keep_order(shown: Iterable[ChatRow], rows: Iterable[ChatRow], mode: str, me: str) -> list[ChatRow]:
+    """``rows`` in the order of ``shown`` (the chats already on screen keep their lines, with their new
+    values); chats not shown yet follow, sorted by ``mode``. Chats gone from ``rows`` are dropped."""
+    fresh = {r.id: r for r in rows}
+    out = [fresh.pop(r.id) for r in shown if r.id in fresh]
+    if fresh:
+        out.extend(sort_rows(fresh.values(), mode, me))
+    return out
+
+
 def filter_rows(rows: Iterable[ChatRow], query: str) -> list[ChatRow]:
     """Rows whose id, customer, intent, status, handler, trigger or last message contain every word."""
     words = query.lower().split()

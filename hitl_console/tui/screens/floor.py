@@ -12,13 +12,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from hitl_console.core.models import ChatStatus
-from hitl_console.tui.order import SORTS, filter_rows, next_sort, sort_rows
+from hitl_console.tui.order import SORTS, filter_rows, keep_order, next_sort, sort_rows
 from hitl_console.tui.view import FloorView
 from hitl_console.tui.widgets.floor_table import FloorTable, header_line
 from hitl_console.tui.widgets.kpi_bar import KpiBar
 
 if TYPE_CHECKING:
     from hitl_console.tui.app import HitlApp
+
+ORDER_HOLD_S = 1.5  # the order stays put this long after the cursor last moved
 
 
 class FloorScreen(Screen[None]):
@@ -68,19 +70,27 @@ class FloorScreen(Screen[None]):
         self.query_one("#columns", Static).update(Text(header_line(self.size.width), "bold", end=""), layout=False)
 
     # -- drawing ------------------------------------------------------------------------------------
-    def show(self, view: FloorView) -> None:
+    def show(self, view: FloorView, *, resort: bool = False) -> None:
+        """Show a view. While the supervisor moves the cursor (and for ``ORDER_HOLD_S`` after), the chats
+        keep their lines, with new values, so that the chat under the cursor does not jump away; new chats
+        are added below. ``resort``: order now (a new sort or filter)."""
         self.view = view
         app = self.hitl
+        me = app.runtime.supervisor
+        table = self.query_one(FloorTable)
         rows = filter_rows(view.rows, self.filter_text) if self.filter_text else list(view.rows)
-        ordered = sort_rows(rows, self.sort_mode, app.runtime.supervisor)
-        self.query_one(FloorTable).set_rows(ordered, view.now)
+        held = not resort and table.moved_within(ORDER_HOLD_S)
+        ordered = keep_order(table.rows, rows, self.sort_mode, me) if held else sort_rows(rows, self.sort_mode, me)
+        table.set_rows(ordered, view.now)
         self.query_one(KpiBar).show(view.kpis, view.now, app.runtime.db_path)
-        self._show_order(len(ordered), len(view.rows))
+        self._show_order(len(ordered), len(view.rows), held)
 
-    def _show_order(self, shown: int, total: int) -> None:
+    def _show_order(self, shown: int, total: int, held: bool = False) -> None:
         label = next(s.label for s in SORTS if s.id == self.sort_mode)
         t = Text(" sorted by ", "dim", no_wrap=True, end="")
         t.append(label, "bold")
+        if held:
+            t.append(" (held while you move)", "italic")
         if self.filter_text:
             t.append("   filter ", "dim")
             t.append(self.filter_text, "bold yellow")
@@ -92,7 +102,7 @@ class FloorScreen(Screen[None]):
 
     def refresh_now(self) -> None:
         if self.view is not None:
-            self.show(self.view)
+            self.show(self.view, resort=True)
 
     # -- actions ------------------------------------------------------------------------------------
     def _selected_id(self) -> str | None:

@@ -118,7 +118,7 @@ class FloorTable(ScrollView, can_focus=True):
         self.slice_gap_s = 0.012
         self._pending: list[int] = []
         self._slice_armed = False
-        self._moved_at = -1.0
+        self._moved_at = float("-inf")
 
     # -- data ---------------------------------------------------------------------------------------
     @property
@@ -215,6 +215,10 @@ class FloorTable(ScrollView, can_focus=True):
         self.refresh_line(index)
         self._keep_cursor_visible()
         self.post_message(self.Moved(self.selected_id))
+
+    def moved_within(self, seconds: float) -> bool:
+        """The cursor was moved by a key within the last ``seconds``."""
+        return time.monotonic() - self._moved_at < seconds
 
     def action_cursor(self, delta: int) -> None:
         self.move_to(self.cursor + delta)
