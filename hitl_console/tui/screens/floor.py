@@ -66,8 +66,10 @@ class FloorScreen(Screen[None]):
         if self.hitl.view is not None:
             self.show(self.hitl.view)
 
-    def on_resize(self) -> None:
-        self.query_one("#columns", Static).update(Text(header_line(self.size.width), "bold", end=""), layout=False)
+    def on_floor_table_resized(self, event: FloorTable.Resized) -> None:
+        # the titles span the screen; the columns are the table's (one cell narrower with a scrollbar)
+        head = header_line(self.size.width, event.width)
+        self.query_one("#columns", Static).update(Text(head, "bold", end=""), layout=False)
 
     # -- drawing ------------------------------------------------------------------------------------
     def show(self, view: FloorView, *, resort: bool = False) -> None:

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
@@ -26,29 +26,46 @@ from hitl_console.core.models import ChatStatus
 from hitl_console.tui.cells import arrow, bar, duration, spark
 from hitl_console.tui.view import ChatRow
 
+TITLES = ("", "chat", "customer", "intent", "handler", "status", "frustration", "conf", "risk", "wait",
+          "last message")
+SHORT_TITLES = {"frustration": "frust", "customer": "customer"}
+
 
 @dataclass(frozen=True, slots=True)
-class Column:
-    title: str
-    width: int  # 0: takes the rest
+class Layout:
+    """Widths of the columns before the last message (0: column hidden); the last message takes the rest."""
+
+    widths: tuple[int, ...]
+    spark: bool  # the frustration cell carries its sparkline
+    risk_bar: bool  # the risk cell carries its bar
+
+    @property
+    def fixed(self) -> int:
+        """Cells taken by the shown columns and their separators."""
+        return sum(w + 1 for w in self.widths if w)
 
 
-COLUMNS: tuple[Column, ...] = (
-    Column("", 1),
-    Column("chat", 6),
-    Column("customer", 10),
-    Column("intent", 16),
-    Column("handler", 9),
-    Column("status", 9),
-    Column("frustration", 15),
-    Column("conf", 4),
-    Column("risk", 10),
-    Column("wait", 5),
-    Column("last message", 0),
+# From the widest to the narrowest; the first one that leaves the last message MIN_LAST cells is used.
+LAYOUTS: tuple[Layout, ...] = (
+    Layout((1, 6, 16, 18, 12, 9, 15, 4, 10, 5), spark=True, risk_bar=True),
+    Layout((1, 6, 10, 16, 9, 9, 15, 4, 10, 5), spark=True, risk_bar=True),
+    Layout((1, 6, 10, 16, 8, 9, 5, 4, 4, 5), spark=False, risk_bar=False),
+    Layout((1, 6, 8, 12, 0, 9, 5, 4, 4, 5), spark=False, risk_bar=False),  # no handler: ● marks yours
 )
+MIN_LAST = 30
 
-_WIDTHS = [c.width for c in COLUMNS]
-_FIXED = sum(_WIDTHS) + len(_WIDTHS) - 1  # cells taken by the fixed columns and the separators
+
+def _fit(text: str, width: int) -> str:
+    """``text`` in ``width`` cells, with an ellipsis when it is cut."""
+    return text if cell_len(text) <= width else set_cell_size(text, max(0, width - 1)) + "…"
+
+
+def layout_for(width: int) -> Layout:
+    for lay in LAYOUTS:
+        if width - lay.fixed >= MIN_LAST:
+            return lay
+    return LAYOUTS[-1]
+
 
 _RED = Style(color="bright_red", bold=True)
 _ORANGE = Style(color="dark_orange")
@@ -65,15 +82,14 @@ _STATUS = {
 }
 
 
-def header_line(width: int) -> str:
+def header_line(width: int, table_width: int | None = None) -> str:
+    """The column titles, ``width`` cells wide, for a table ``table_width`` cells wide (default: ``width``)."""
+    lay = layout_for(width if table_width is None else table_width)
     parts = []
-    used = 0
-    for col in COLUMNS:
-        if col.width:
-            parts.append(set_cell_size(col.title, col.width))
-            used += col.width + 1
-        else:
-            parts.append(col.title)
+    for title, w in zip(TITLES, lay.widths, strict=False):
+        if w:
+            parts.append(set_cell_size(title if len(title) <= w else SHORT_TITLES.get(title, title), w))
+    parts.append(TITLES[-1])
     return set_cell_size(" ".join(parts), max(0, width))
 
 
@@ -89,6 +105,13 @@ class FloorTable(ScrollView, can_focus=True):
         Binding("end", "jump(-1)", "Last", show=False, id="floor.last"),
     ]
     COMPONENT_CLASSES = {"floor-table--cursor"}
+
+    class Resized(Message):
+        """The table's width changed (the screen redraws the column titles for it)."""
+
+        def __init__(self, width: int) -> None:
+            super().__init__()
+            self.width = width
 
     class Moved(Message):
         """The cursor moved to another chat."""
@@ -241,6 +264,7 @@ class FloorTable(ScrollView, can_focus=True):
         return style
 
     def on_resize(self) -> None:
+        self.post_message(self.Resized(self.size.width))
         self._cache.clear()
         self._drawn.clear()
         self.virtual_size = Size(self.size.width, len(self.rows))
@@ -268,16 +292,19 @@ class FloorTable(ScrollView, can_focus=True):
     def _render_row(self, r: ChatRow, width: int, is_cursor: bool) -> Strip:
         th = self.th
         segs: list[Segment] = []
-        widths = _WIDTHS
-        rest = width - _FIXED
+        lay = layout_for(width)
+        widths = lay.widths
+        rest = width - lay.fixed
+        last = len(widths)
 
         def cell(text: str, style: Style, i: int) -> None:
+            if i == last:
+                segs.append(Segment(set_cell_size(text, max(0, rest)), style))
+                return
             w = widths[i]
             if w:
                 segs.append(Segment(set_cell_size(text, w), style))
                 segs.append(Segment(" "))
-            else:
-                segs.append(Segment(set_cell_size(text, max(0, rest)), style))
 
         if r.status is ChatStatus.ESCALATED:
             cell("!", _RED, 0)
@@ -288,15 +315,15 @@ class FloorTable(ScrollView, can_focus=True):
         else:
             cell(" ", _PLAIN, 0)
         cell(r.id, _PLAIN, 1)
-        cell(r.customer, _PLAIN, 2)
-        cell(r.intent, _DIM if r.intent == "?" else _PLAIN, 3)
+        cell(_fit(r.customer, widths[2]), _PLAIN, 2)
+        cell(_fit(r.intent, widths[3]), _DIM if r.intent == "?" else _PLAIN, 3)
         handler = "AI" if r.holder is None else ("me" if r.holder == self.me else r.holder)
         cell(handler, _GREEN if r.holder == self.me else _PLAIN, 4)
         status = r.status.value if r.status is not ChatStatus.ESCALATED else f"{r.status.value}"
         cell(status, _STATUS[r.status], 5)
         f = r.frustration
         fstyle = _RED if f >= th.frustration else _YELLOW if f >= th.frustration * 0.6 else _GREEN
-        cell(f"{f:.2f}{arrow(r.trend)} {spark(r.spark, 8)}", fstyle, 6)
+        cell(f"{f:.2f}{arrow(r.trend)} {spark(r.spark, 8)}" if lay.spark else f"{f:.2f}{arrow(r.trend)}", fstyle, 6)
         c = r.confidence
         if c is None:
             cell("  - ", _DIM, 7)
@@ -308,7 +335,7 @@ class FloorTable(ScrollView, can_focus=True):
             kstyle = _DIM  # the forecast is about chats the AI still handles
         else:
             kstyle = _RED if k >= th.risk_warning else _YELLOW if k >= th.risk_warning * 0.7 else _GREEN
-        cell(f"{k:.2f} {bar(k, 5)}", kstyle, 8)
+        cell(f"{k:.2f} {bar(k, 5)}" if lay.risk_bar else f"{k:.2f}", kstyle, 8)
         if r.status is ChatStatus.ESCALATED:
             cell(duration(r.waiting_s(self.now)).rjust(5), _RED, 9)
         else:

@@ -1,0 +1,60 @@
+"""The floor's columns fit the terminal: every reading stays visible at 80 columns, names get room when wide."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from textual.app import App, ComposeResult
+
+from hitl_console.config import Thresholds
+from hitl_console.core.models import ChatStatus
+from hitl_console.tui.view import ChatRow
+from hitl_console.tui.widgets.floor_table import LAYOUTS, MIN_LAST, FloorTable, header_line, layout_for
+
+ROW = ChatRow(id="C00042", customer="Alexandra Montgomery", intent="seller_complaint", status=ChatStatus.ESCALATED,
+              holder=None, frustration=0.63, trend=0.2, spark=(0.1, 0.4, 0.63), confidence=0.31, risk=0.57,
+              candidate=False, trigger="emotional", trigger_reason="", trigger_at=100.0,
+              last_text="This is the third time I ask about the refund", last_at=150.0, opened_at=0.0, version=1)
+
+
+class TableApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield FloorTable("me", Thresholds())
+
+
+async def line_at(width: int) -> str:
+    app = TableApp()
+    async with app.run_test(size=(width, 10)) as pilot:
+        t = app.query_one(FloorTable)
+        t.set_rows([ROW, replace(ROW, id="C00043")], now=172.0)
+        await pilot.pause()
+        text = t._render_row(ROW, t.size.width, False).text
+        assert len(text) == t.size.width
+        assert header_line(t.size.width).index("last message") == text.index("This is the")  # titles over cells
+        return text
+
+
+@pytest.mark.parametrize("width", [80, 100, 120, 160, 220])
+async def test_every_reading_is_visible_at_any_width(width: int) -> None:
+    text = await line_at(width)
+    for reading in ("C00042", "escalated", "0.63", "0.31", "0.57", "1:12", "This is the"):
+        assert reading in text, (width, reading, text)
+    assert "Alex" in text and "seller_" in text
+
+
+async def test_wide_terminals_give_names_room_and_narrow_ones_cut_them_visibly() -> None:
+    assert "Alexandra Montg…" in await line_at(220)
+    narrow = await line_at(80)
+    assert "…" in narrow  # a cut name says it was cut
+
+
+def test_layouts_go_from_widest_to_narrowest_and_the_header_matches() -> None:
+    fixed = [lay.fixed for lay in LAYOUTS]
+    assert fixed == sorted(fixed, reverse=True)
+    assert layout_for(400) is LAYOUTS[0] and layout_for(60) is LAYOUTS[-1]
+    for width in (79, 99, 119, 159, 219):
+        lay = layout_for(width)
+        assert width - lay.fixed >= MIN_LAST or lay is LAYOUTS[-1]
+        head = header_line(width)
+        assert head.rstrip().endswith("last message") and ("handler" in head) == bool(lay.widths[4])
