@@ -124,13 +124,13 @@ class FloorScreen(Screen[None]):
         await self.hitl.take_over(cid)
 
     async def action_take_next(self) -> None:
+        await self.hitl.refresh_view()  # a colleague may have taken the oldest one since the last tick
         view = self.view
         waiting = [r for r in view.rows if r.status is ChatStatus.ESCALATED] if view else []
-        if not waiting:
+        if not waiting or view is None:
             self.notify("No escalation is waiting.")
             return
-        oldest = min(waiting, key=lambda r: (r.trigger_at if r.trigger_at is not None else view.now, -r.risk)) \
-            if view else waiting[0]
+        oldest = min(waiting, key=lambda r: (r.trigger_at if r.trigger_at is not None else view.now, -r.risk))
         await self.hitl.take_over(oldest.id)
 
     def action_filter(self) -> None:
