@@ -65,3 +65,5 @@ def run(
     if app.fatal is not None:
         raise app.fatal
     click.echo(f"hitl-console: session logged to {db_path}")
+    if app.return_code:  # the console stopped on an error Textual reported
+        raise SystemExit(app.return_code)

@@ -38,7 +38,7 @@ async def line_at(width: int) -> str:
 @pytest.mark.parametrize("width", [80, 100, 120, 160, 220])
 async def test_every_reading_is_visible_at_any_width(width: int) -> None:
     text = await line_at(width)
-    for reading in ("C00042", "escalated", "0.63", "0.31", "0.57", "1:12", "This is the"):
+    for reading in ("C00042", "emotional", "0.63", "0.31", "0.57", "1:12", "This is the"):
         assert reading in text, (width, reading, text)
     assert "Alex" in text and "seller_" in text
 
@@ -58,3 +58,20 @@ def test_layouts_go_from_widest_to_narrowest_and_the_header_matches() -> None:
         assert width - lay.fixed >= MIN_LAST or lay is LAYOUTS[-1]
         head = header_line(width)
         assert head.rstrip().endswith("last message") and ("handler" in head) == bool(lay.widths[4])
+
+
+async def test_a_customer_waiting_for_my_reply_shows_the_wait_and_comes_right_after_the_queue() -> None:
+    from hitl_console.tui.order import sort_rows
+
+    mine = replace(ROW, id="C00050", status=ChatStatus.HUMAN, holder="me", reply_due_at=160.0)
+    app = TableApp()
+    async with app.run_test(size=(160, 10)) as pilot:
+        t = app.query_one(FloorTable)
+        t.set_rows([mine], now=172.0)
+        await pilot.pause()
+        line = t._render_row(mine, t.size.width, False).text
+    assert " 0:12 " in line and " me " in line
+    ai = replace(ROW, id="C00051", status=ChatStatus.AI, trigger=None, trigger_at=None, candidate=True, risk=0.9)
+    done = replace(mine, id="C00052", reply_due_at=None)
+    order = [r.id for r in sort_rows([done, ai, mine, ROW], "needs_human", "me")]
+    assert order == ["C00042", "C00050", "C00051", "C00052"]

@@ -75,6 +75,8 @@ async def test_proactive_takeover_send_draft_and_resolve(tmp_path: Path) -> None
             ("human", "alice", "hi there")
         ]
         assert rt.floor.chats[cid].status is ChatStatus.HUMAN  # 'h' and 'r' were typed, not run
+        assert app.view is not None
+        assert next(r for r in app.view.rows if r.id == cid).reply_due_at is None  # answered: nobody waits
         await advance(app, 60)
         await pilot.press("escape", "d")
         await pilot.pause()
@@ -91,6 +93,8 @@ async def test_proactive_takeover_send_draft_and_resolve(tmp_path: Path) -> None
         (status, resolved_by, rating), = rows(db, "SELECT status, resolved_by, rating FROM chats WHERE chat_id = ?", cid)
         assert (status, resolved_by) == ("closed", "human")
         assert rating is None or 1 <= rating <= 5
+        notes = [str(n.message) for n in app._notifications]
+        assert any(f"Resolved {cid}" in n and (f"rated it {rating}/5" if rating else "no rating") in n for n in notes)
         assert rows(db, "SELECT ending, human_messages, rating FROM takeovers WHERE chat_id = ?", cid) == [
             ("resolved", 2, rating)
         ]
@@ -180,7 +184,10 @@ async def test_quit_asks_when_takeovers_are_open_and_hands_them_back(tmp_path: P
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, FloorScreen) and app.is_running
-        await pilot.press("q", "y")
+        await pilot.press("q", "ctrl+q", "q")  # asked again while the question is up: one question
+        await pilot.pause()
+        assert sum(isinstance(s, ConfirmScreen) for s in app.screen_stack) == 1
+        await pilot.press("y")
         await pilot.pause()
     assert app.return_code == 0
     assert rows(db, "SELECT ending FROM takeovers") == [("handed_back",)]

@@ -21,7 +21,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from hitl_console.core.engine import CommandRefused
-from hitl_console.core.models import ChatStatus
+from hitl_console.core.models import ChatStatus, EventType
 from hitl_console.errors import HitlError
 from hitl_console.tui.commands import ConsoleCommands
 from hitl_console.tui.host import Host, InlineHost, make_host
@@ -251,8 +251,24 @@ class HitlApp(App[int]):
         if not await self.do("resolve", "resolve", chat_id, self.me):
             return False
         await self.refresh_view()
-        self.notify(f"Resolved {chat_id}.", markup=False, timeout=3)
+        rating = await self._rating(chat_id)
+        said = f": the customer rated it {rating}/5" if rating is not None else " (the customer gave no rating)"
+        self.notify(f"Resolved {chat_id}{said}.", markup=False, timeout=5)
         return True
+
+    async def _rating(self, chat_id: str) -> int | None:
+        """The customer's rating of a closed chat, from its timeline (None: none given, or not known)."""
+        try:
+            detail = await self.host.detail(chat_id)
+        except HitlError:
+            return None
+        if detail is None:
+            return None
+        for ev in reversed(detail.events):
+            if ev.type is EventType.CHAT_CLOSED:
+                rating = ev.data.get("rating")
+                return rating if isinstance(rating, int) else None
+        return None
 
     # -- app actions --------------------------------------------------------------------------------
     def action_help(self) -> None:
@@ -266,6 +282,8 @@ class HitlApp(App[int]):
         self.push_screen(HelpScreen(sections, dict(self.runtime.settings.floor.keys)))
 
     async def action_quit(self) -> None:
+        if any(isinstance(s, ConfirmScreen) for s in self.screen_stack):
+            return  # the question is on screen already (q, then ctrl+q): it is answered there
         held = self.held()
         if not held:
             await self.stop_engine()
@@ -281,9 +299,13 @@ class HitlApp(App[int]):
             self.exit(return_code=0)
 
         n = len(held)
+        rows = {r.id: r for r in self.view.rows} if self.view else {}
+        queued = [cid for cid in held if cid in rows and not rows[cid].eligible]
+        where = "back to the AI" if not queued else (
+            f"back ({', '.join(queued)} to the human queue: the AI may not handle {'it' if len(queued) == 1 else 'them'})")
         await self.push_screen(
             ConfirmScreen(f"You hold {n} open takeover{'s' if n != 1 else ''} ({', '.join(held)}).\n"
-                          f"Hand {'it' if n == 1 else 'them'} back to the AI and quit?"),
+                          f"Hand {'it' if n == 1 else 'them'} {where} and quit?"),
             answer,
         )
 

@@ -12,18 +12,21 @@ _INF = float("inf")
 
 
 def _needs_human(me: str) -> Callable[[ChatRow], tuple[float | str, ...]]:
-    """Escalated chats first (longest waiting first, then by risk), then AI chats by risk (proactive
-    candidates first), then my takeovers, then other humans' chats."""
+    """Escalated chats first (longest waiting first, then by risk), then my takeovers whose customer waits
+    for my reply (longest first), then AI chats by risk (proactive candidates first), then my other
+    takeovers, then other humans' chats."""
 
     def key(r: ChatRow) -> tuple[float | str, ...]:
         st = r.status
         if st is ChatStatus.ESCALATED:
             return (0, r.trigger_at if r.trigger_at is not None else _INF, -r.risk, r.id)
         if st is ChatStatus.AI:
-            return (1, 0 if r.candidate else 1, -r.risk, r.opened_at, r.id)
+            return (2, 0 if r.candidate else 1, -r.risk, r.opened_at, r.id)
         if r.holder == me:
-            return (2, r.opened_at, 0, r.id)
-        return (3, r.opened_at, 0, r.id)
+            if r.reply_due_at is not None:
+                return (1, r.reply_due_at, 0, r.id)
+            return (3, r.opened_at, 0, r.id)
+        return (4, r.opened_at, 0, r.id)
 
     return key
 

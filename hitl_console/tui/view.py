@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from hitl_console.core.engine import ChatState, Floor
-from hitl_console.core.models import ChatStatus, Event, EventType
+from hitl_console.core.models import ChatStatus, Event, EventType, Role
 from hitl_console.tui.safe_text import one_line
 
 SPARK_POINTS = 8
@@ -52,6 +52,7 @@ class ChatRow:
     opened_at: float
     version: int
     eligible: bool = True  # the AI may handle it (a hand-back of an ineligible chat goes to the queue)
+    reply_due_at: float | None = None  # a human holds it and the customer wrote last, at this time
 
     def __reduce__(self) -> tuple[type[ChatRow], tuple[object, ...]]:
         # Pickled as its constructor's arguments: rows cross to the screen's process in every view, and the
@@ -67,8 +68,12 @@ class ChatRow:
         ).lower()
 
     def waiting_s(self, now: float) -> float:
+        """How long the customer has waited for a human: since the trigger (escalated), or since their last
+        message (a human holds the chat and has not answered it yet); 0 otherwise."""
         if self.status is ChatStatus.ESCALATED and self.trigger_at is not None:
             return max(0.0, now - self.trigger_at)
+        if self.reply_due_at is not None:
+            return max(0.0, now - self.reply_due_at)
         return 0.0
 
 
@@ -130,7 +135,15 @@ def make_row(chat: ChatState, risk_warning: float) -> ChatRow:
         opened_at=chat.opened_at,
         version=chat.version,
         eligible=chat.eligible,
+        reply_due_at=_reply_due_at(chat),
     )
+
+
+def _reply_due_at(chat: ChatState) -> float | None:
+    if chat.status is not ChatStatus.HUMAN or not chat.messages:
+        return None
+    last = chat.messages[-1]
+    return last.at if last.role is Role.CUSTOMER else None
 
 
 class FloorObserver:

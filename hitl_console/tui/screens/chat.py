@@ -50,6 +50,9 @@ def trajectory(detail: ChatDetail) -> Text:
     return t
 
 
+_HOLDER_ACTIONS = frozenset({"compose", "draft", "hand_back", "resolve"})
+
+
 class ChatScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Floor", id="chat.back",
@@ -70,6 +73,7 @@ class ChatScreen(Screen[None]):
         self._drawn_version = -1
         self._brief_text: str | None = None
         self._head_text: tuple[str, str] = ("", "")
+        self._mine = False  # the supervisor holds this chat
 
     @property
     def hitl(self) -> HitlApp:
@@ -110,6 +114,10 @@ class ChatScreen(Screen[None]):
             version = row.version if row is not None else -3
             if row is not None:
                 self._show_head(row, view.now)  # on every tick: the waiting time moves on
+            mine = row is not None and row.status is ChatStatus.HUMAN and row.holder == app.runtime.supervisor
+            if mine != self._mine:
+                self._mine = mine
+                self.refresh_bindings()  # the footer offers what can be done with the chat now
         if version == self._drawn_version and self.detail is not None:
             return
         try:
@@ -163,6 +171,15 @@ class ChatScreen(Screen[None]):
     # -- actions ------------------------------------------------------------------------------------
     def _composer(self) -> Input:
         return self.query_one("#composer", Input)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Take over while someone else (or the AI) has the chat; write, draft, hand back and resolve while
+        you hold it. The others are hidden from the footer (and their keys do nothing)."""
+        if action == "take_over":
+            return not self._mine
+        if action in _HOLDER_ACTIONS:
+            return self._mine
+        return True
 
     def action_back(self) -> None:
         box = self._composer()

@@ -19,7 +19,7 @@ class ConfirmScreen(ModalScreen[bool]):
     ]
 
     def __init__(self, question: str) -> None:
-        super().__init__(id="confirm")
+        super().__init__(classes="confirm")
         self.question = question
 
     def compose(self) -> ComposeResult:

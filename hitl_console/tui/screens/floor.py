@@ -97,7 +97,7 @@ class FloorScreen(Screen[None]):
             t.append("   filter ", "dim")
             t.append(self.filter_text, "bold yellow")
             t.append(f"  ({shown} of {total} chats)", "dim")
-        t.append("   ! escalated  ⚑ proactive candidate (risk ≥ warning)  ● yours", "dim")
+        t.append("   ! escalated (status: why)  ⚑ proactive candidate (risk ≥ warning)  ● yours", "dim")
         if t.plain != self._order_text:
             self._order_text = t.plain
             self.query_one("#order", Static).update(t, layout=False)

@@ -13,11 +13,13 @@ from textual.widgets import Static
 
 _LEGEND = """\
 Floor columns
-  !  escalated (a trigger fired; waiting for a human)   ⚑  proactive candidate: the AI holds it but the
-  escalation risk is at or above the warning threshold    ●  a chat you hold
+  !  escalated: a trigger fired and the chat waits in the queue for a human; its status says why
+     (technical, emotional, requested by the customer, off-scope for the AI)
+  ⚑  proactive candidate: the AI holds it but the escalation risk is at or above the warning threshold
+  ●  a chat you hold
   frustration: chat level (0-1), trend arrow and the last customer messages as a sparkline
   conf: the AI's confidence in its last reply   risk: forecast of an escalation (0-1, with a bar)
-  wait: how long an escalated customer has waited
+  wait: how long an escalated customer has waited, or how long a customer has waited for the human's reply
   Colours repeat what the numbers say: red is over a threshold, yellow close to it.
 
 Takeovers are logged as `proactive` (no trigger pending) or `escalation` (with its trigger).

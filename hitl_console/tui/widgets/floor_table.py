@@ -28,6 +28,8 @@ from hitl_console.tui.view import ChatRow
 
 TITLES = ("", "chat", "customer", "intent", "handler", "status", "frustration", "conf", "risk", "wait",
           "last message")
+TRIGGER_LABELS = {"technical": "technical", "emotional": "emotional", "customer_request": "requested",
+                  "ineligible": "off-scope"}
 SHORT_TITLES = {"frustration": "frust", "customer": "customer"}
 
 
@@ -167,7 +169,7 @@ class FloorTable(ScrollView, can_focus=True):
 
     def _line_key(self, index: int) -> tuple[object, ...]:
         r = self.rows[index]
-        wait = int(r.waiting_s(self.now)) if r.status is ChatStatus.ESCALATED else -1
+        wait = int(r.waiting_s(self.now)) if r.status is ChatStatus.ESCALATED or r.reply_due_at is not None else -1
         return (r.id, r.version, wait, index == self.cursor)
 
     def _refresh_changed(self) -> None:
@@ -317,9 +319,14 @@ class FloorTable(ScrollView, can_focus=True):
         cell(r.id, _PLAIN, 1)
         cell(_fit(r.customer, widths[2]), _PLAIN, 2)
         cell(_fit(r.intent, widths[3]), _DIM if r.intent == "?" else _PLAIN, 3)
-        handler = "AI" if r.holder is None else ("me" if r.holder == self.me else r.holder)
+        if r.holder is not None:
+            handler = "me" if r.holder == self.me else r.holder
+        else:
+            handler = "queue" if r.status is ChatStatus.ESCALATED else "AI"  # an escalation waits for a human
         cell(handler, _GREEN if r.holder == self.me else _PLAIN, 4)
-        status = r.status.value if r.status is not ChatStatus.ESCALATED else f"{r.status.value}"
+        # an escalated chat shows why it escalated (the row's mark and colour say that it did)
+        status = TRIGGER_LABELS.get(r.trigger or "", r.status.value) if r.status is ChatStatus.ESCALATED \
+            else r.status.value
         cell(status, _STATUS[r.status], 5)
         f = r.frustration
         fstyle = _RED if f >= th.frustration else _YELLOW if f >= th.frustration * 0.6 else _GREEN
@@ -338,6 +345,8 @@ class FloorTable(ScrollView, can_focus=True):
         cell(f"{k:.2f} {bar(k, 5)}" if lay.risk_bar else f"{k:.2f}", kstyle, 8)
         if r.status is ChatStatus.ESCALATED:
             cell(duration(r.waiting_s(self.now)).rjust(5), _RED, 9)
+        elif r.reply_due_at is not None:  # a human holds it; the customer waits for their reply
+            cell(duration(r.waiting_s(self.now)).rjust(5), _YELLOW if r.holder == self.me else _DIM, 9)
         else:
             cell("", _PLAIN, 9)
         cell(r.last_text, _DIM, 10)

@@ -25,11 +25,11 @@ def kpi_text(k: Kpis, now: float, db_path: Path | None) -> Text:
     t.append("  my takeovers ", "dim")
     over = k.mine > k.cap
     t.append(f"{k.mine}/{k.cap}", "bold reverse yellow" if over else "bold green" if k.mine else "bold")
+    if over:  # right after the count: a narrow terminal cuts the end of the line, never this
+        t.append(" OVER CAP", "bold reverse yellow")
     if over or k.avg_reply_s is not None:
         t.append("  avg reply ", "dim")
         t.append("-" if k.avg_reply_s is None else duration(k.avg_reply_s), "bold yellow" if over else "bold")
-    if over:
-        t.append("  OVER CAP", "bold reverse yellow")
     t.append("  closed ", "dim")
     t.append(str(k.closed))
     t.append("  ")
