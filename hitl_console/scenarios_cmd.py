@@ -31,9 +31,12 @@ def schema(actions: bool) -> None:
 @click.option("--actions", "actions", type=click.Path(path_type=Path), multiple=True,
               help="Also check an actions file against the (single) scenario. Repeatable.")
 def validate(files: tuple[Path, ...], actions: tuple[Path, ...]) -> None:
-    """Check scenario files: one line per file; exit status 2 when any is broken."""
+    """Check scenario files (a folder: its *.toml files): one line per file; exit status 2 when any is broken."""
     from hitl_console.training.loader import load_actions, load_scenario
 
+    files = tuple(p for f in files for p in (sorted(f.glob("*.toml")) if f.is_dir() else [f]))
+    if not files:
+        raise click.UsageError("no scenario files (*.toml) in the folders given")
     if actions and len(files) != 1:
         raise click.UsageError("--actions needs exactly one scenario file")
     failed = 0

@@ -54,6 +54,11 @@ def test_scenarios_validate_and_schema(capsys: pytest.CaptureFixture[str], tmp_p
     code, out, err = cli(capsys, "scenarios", "validate", *files)
     assert code == 0, err
     assert out.count(": ok (") == len(files)
+    code, folder, err = cli(capsys, "scenarios", "validate", str(ROOT))  # a folder: its scenario files
+    assert code == 0, err
+    assert folder == out
+    code, _, err = cli(capsys, "scenarios", "validate", str(tmp_path))
+    assert code == 2 and "no scenario files" in err
     code, out, _ = cli(capsys, "scenarios", "schema")
     assert code == 0 and json.loads(out)["title"] == "Scenario"
     code, out, _ = cli(capsys, "scenarios", "schema", "--actions")

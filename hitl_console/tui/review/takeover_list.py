@@ -24,7 +24,7 @@ Fetch = Callable[[int, int], list[TakeoverRow]]  # (offset, limit) -> rows
 COLUMNS: list[tuple[str, int]] = [
     ("chat", 8),
     ("sess", 4),
-    ("supervisor", 10),
+    ("supervisor", 12),
     ("kind", 10),
     ("trigger", 16),
     ("taken", 19),
