@@ -129,6 +129,13 @@ async def test_hand_back_and_escape_keeps_the_takeover_open(tmp_path: Path) -> N
         back = ChatStatus.AI if rt.floor.chats[cid].eligible else ChatStatus.ESCALATED
         assert rows(db, "SELECT status FROM chats WHERE chat_id = ?", cid) == [(back.value,)]
         assert rt.floor.chats[cid].status is back
+        (trigger,), = rows(db, "SELECT trigger FROM takeovers WHERE chat_id = ?", cid)
+        notes = [str(n.message) for n in app._notifications]
+        said = next(n for n in notes if n.startswith(f"Handed {cid} back"))
+        if back is ChatStatus.ESCALATED:
+            assert "the queue" in said
+        else:
+            assert ("may escalate again" in said) == (trigger == "technical")
     rt.close()
 
 

@@ -239,12 +239,19 @@ class HitlApp(App[int]):
         return True
 
     async def hand_back(self, chat_id: str) -> bool:
+        held = next((r for r in self.view.rows if r.id == chat_id), None) if self.view else None
         if not await self.do("hand back", "hand_back", chat_id, self.me):
             return False
         await self.refresh_view()
         row = next((r for r in self.view.rows if r.id == chat_id), None) if self.view else None
-        where = "the AI" if row is None or row.eligible else "the queue (the AI may not handle it)"
-        self.notify(f"Handed {chat_id} back to {where}.", markup=False, timeout=3)
+        if row is not None and not row.eligible:
+            self.notify(f"Handed {chat_id} back to the queue (the AI may not handle it).", markup=False, timeout=4)
+        elif held is not None and held.trigger == "technical":  # why it was escalated before the takeover
+            self.notify(f"Handed {chat_id} back to the AI. It escalated this chat as out of its depth before: "
+                        "unless your replies settled the question, it may escalate again.",
+                        severity="warning", markup=False, timeout=6)
+        else:
+            self.notify(f"Handed {chat_id} back to the AI.", markup=False, timeout=3)
         return True
 
     async def resolve(self, chat_id: str) -> bool:

@@ -216,6 +216,8 @@ class ChatScreen(Screen[None]):
             box.value = clean(draft, single_line=True)
             box.cursor_position = len(box.value)
             box.focus()
+            app.notify("The AI's draft: check what it states about the order before you send it as yours.",
+                       markup=False, timeout=4)
 
     async def action_hand_back(self) -> None:
         if await self.hitl.hand_back(self.chat_id):
