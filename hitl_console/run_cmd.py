@@ -31,6 +31,9 @@ def login_name() -> str:
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None, help="Settings TOML file.")
 @click.option("--agent", type=click.Choice(["rules", "claude"]), default="rules", show_default=True,
               help="The AI agent (claude needs ANTHROPIC_API_KEY).")
+@click.option("--warmup", type=click.FloatRange(min=0.0), default=90.0, show_default=True,
+              help="Simulated seconds run before the floor opens, so it opens busy (they are in the log, "
+                   "before your arrival); 0 opens an empty floor.")
 def run(
     chats: int | None,
     seed: int,
@@ -39,6 +42,7 @@ def run(
     supervisor: str | None,
     config_path: Path | None,
     agent: str,
+    warmup: float,
 ) -> None:
     """Open the live floor on the built-in simulated contact centre (offline with the rules agent)."""
     from hitl_console.store.writer import open_db
@@ -59,7 +63,7 @@ def run(
 
         require_key()
     recipe = partial(make_sim_runtime, settings, seed=seed, db=db_path, agent=agent, supervisor=name,
-                     speed=speed, threaded=False)
+                     speed=speed, warmup_s=warmup, threaded=False)
     app = HitlApp(RemoteConsole(settings, name, db_path), ProcessHost(recipe, settings.floor.tick_hz))
     app.run()
     if app.fatal is not None:

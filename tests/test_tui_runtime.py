@@ -93,5 +93,5 @@ def test_run_with_an_unusable_log_is_one_line(tmp_path: Path, capsys: pytest.Cap
 def test_run_help_documents_its_options(capsys: pytest.CaptureFixture[str]) -> None:
     main(["run", "--help"])
     out = capsys.readouterr().out
-    for opt in ("--chats", "--seed", "--speed", "--db", "--supervisor", "--config", "--agent"):
+    for opt in ("--chats", "--seed", "--speed", "--db", "--supervisor", "--config", "--agent", "--warmup"):
         assert opt in out
