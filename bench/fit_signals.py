@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ class Turn:
     text: str
     frustrated: int | None = None  # customer turns with a label: 1 frustrated, 0 not
     strict: int | None = None  # mean rating < 3 (the published definition); JDDC: same as frustrated
+    rating: float | None = None  # mean rating 1..5 (JDDC: sat3 0/1/2 as 2/3/4)
 
 
 Dialogue = list[Turn]
@@ -62,7 +64,7 @@ def load_uss(path: Path) -> list[Dialogue]:
                     continue
                 rs = [int(x) for x in parts[-1].split(",") if x.strip()]
                 mean = sum(rs) / len(rs) if rs else 3.0
-                d.append(Turn("customer", parts[1], int(mean <= 2.5), int(mean < 3)))
+                d.append(Turn("customer", parts[1], int(mean <= 2.5), int(mean < 3), mean))
             elif role == "SYSTEM":
                 d.append(Turn("agent", parts[1]))
         if d:
@@ -80,7 +82,7 @@ def load_jddc(path: Path) -> list[Dialogue]:
         for t in raw["turns"]:
             sat = t.get("sat3")
             lab = None if sat is None else int(sat == 0)
-            d.append(Turn("customer", t["user"], lab, lab))
+            d.append(Turn("customer", t["user"], lab, lab, None if sat is None else 2.0 + sat))
             if t.get("agent_reply"):
                 d.append(Turn("agent", t["agent_reply"]))
         out.append(d)
@@ -117,12 +119,29 @@ class Example:
     group: int = 0  # customer index (c) or moment's customer count (r)
     eligible: bool = True  # forecast moments: before the first frustrated turn, after >= 2 customer turns
     y_mild: int = 0  # mean rating < 3
+    soft: float = 0.0  # forecast moments: 3 - the lowest mean rating among the next 3 customer turns
+    agent: bool = False  # forecast moments: right after an agent turn
 
 
-def _flat(cg: Iterable[str], ag: Iterable[str], d: dict[str, float], use_history: bool) -> dict[str, float]:
-    f: dict[str, float] = {"c|" + g: 1.0 for g in cg}
-    for g in ag:
-        f["a|" + g] = 1.0
+# N-gram features are 1/sqrt(number of n-grams of the text) (as M.gram_sum scores them), times this
+# while fitting (the stored weights are multiplied back): how strongly n-grams are regularised relative
+# to the dense features.
+GRAM_SCALE = 3.0
+
+
+def _flat(
+    cg: Collection[str], ag: Collection[str], d: dict[str, float], use_history: bool, norm: bool = True
+) -> dict[str, float]:
+    """The features of one moment for fitting; n-grams scaled as M.gram_sum scores them (``norm``) or 1."""
+    f: dict[str, float] = {}
+    if cg:
+        v = GRAM_SCALE / math.sqrt(len(cg)) if norm else 1.0
+        for g in cg:
+            f["c|" + g] = v
+    if ag:
+        v = GRAM_SCALE / math.sqrt(len(ag)) if norm else 1.0
+        for g in ag:
+            f["a|" + g] = v
     for k, v in d.items():
         if use_history or not k.startswith("h_"):
             f["d|" + k] = v
@@ -130,12 +149,13 @@ def _flat(cg: Iterable[str], ag: Iterable[str], d: dict[str, float], use_history
 
 
 def run(
-    dialogue: Dialogue, models: M.Models, use_history: bool = True
+    dialogue: Dialogue, models: M.Models, use_history: bool = True, risk_norm: bool = False
 ) -> tuple[list[Example], list[Example], list[float], list[float]]:
     """Feed one dialogue to ChatSignals; return frustration examples, risk examples and the scores."""
     sig = ChatSignals(models=models)
     sig.trace = []
     labels = [t.frustrated for t in dialogue if t.role == "customer"]
+    ratings = [t.rating for t in dialogue if t.role == "customer"]
     first = next((i for i, y in enumerate(labels) if y == 1), len(labels))
     cex: list[Example] = []
     rex: list[Example] = []
@@ -167,7 +187,17 @@ def run(
                 if future:
                     y = int(any(future))
                     ok = n_c >= 2 and n_c <= first and t.role == "agent"
-                    rex.append(Example(_flat(item[1], item[2], item[3], True), y, n_c, ok))
+                    low = min(r for r in ratings[n_c : n_c + HORIZON] if r is not None)
+                    rex.append(
+                        Example(
+                            _flat(item[1], item[2], item[3], True, risk_norm),
+                            y,
+                            n_c,
+                            ok,
+                            soft=3.0 - low,
+                            agent=t.role == "agent",
+                        )
+                    )
         if t.role == "customer":
             ci += 1
     return cex, rex, scores, risks
@@ -189,32 +219,62 @@ def collect(
 
 
 def fit_linear(
-    examples: Sequence[Example], c: float, keep: int, min_abs: float = 0.02, mild: bool = False
+    examples: Sequence[Example],
+    c: float,
+    keep: int,
+    min_abs: float = 0.02,
+    mild: bool = False,
+    soft_alpha: float | None = None,
+    by_use: bool = False,
+    weights: Sequence[float] | None = None,
+    norm: bool = True,
 ) -> M.Linear:
+    """A logistic model of ``y`` (or ``y_mild``); with ``soft_alpha``, a ridge regression of the graded
+    target ``soft`` (penalty ``soft_alpha``) put on the log-odds scale of ``y`` by a logistic fit of its
+    score (a monotone map: the ranking is the ridge's). The ``keep`` n-grams kept are those with the
+    largest weights, or with ``by_use`` the largest weight times the number of examples that have them
+    (many small weights of common n-grams add up; rare ones barely matter). ``norm``: the examples'
+    n-grams are scaled as M.gram_sum does (see _flat)."""
     from sklearn.feature_extraction import DictVectorizer
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LogisticRegression, Ridge
 
     vec = DictVectorizer()
     x = vec.fit_transform([e.feats for e in examples]).tocsr()
     x.indices = x.indices.astype("int32")
     x.indptr = x.indptr.astype("int32")
     y = [e.y_mild if mild else e.y for e in examples]
-    lr = LogisticRegression(C=c, max_iter=3000, solver="liblinear")
-    lr.fit(x, y)
-    coef = lr.coef_[0]
+    if soft_alpha is None:
+        lr = LogisticRegression(C=c, max_iter=3000, solver="liblinear")
+        lr.fit(x, y, sample_weight=weights)
+        coef = [float(w) for w in lr.coef_[0]]
+        bias = float(lr.intercept_[0])
+    else:
+        rg = Ridge(alpha=soft_alpha)
+        rg.fit(x, [e.soft for e in examples], sample_weight=weights)
+        raw = rg.predict(x)
+        cal = LogisticRegression(C=100.0, max_iter=1000)
+        cal.fit([[v] for v in raw], y, sample_weight=weights)
+        a, b = float(cal.coef_[0][0]), float(cal.intercept_[0])
+        coef = [a * float(w) for w in rg.coef_]
+        bias = a * float(rg.intercept_) + b
     names = vec.get_feature_names_out()
-    order = sorted(range(len(names)), key=lambda i: -abs(coef[i]))
+    if by_use:
+        uses = [int(n) for n in (x.tocsc().indptr[1:] - x.tocsc().indptr[:-1])]
+        order = sorted(range(len(names)), key=lambda i: -abs(coef[i]) * uses[i])
+    else:
+        order = sorted(range(len(names)), key=lambda i: -abs(coef[i]))
     lin = M.Linear()
-    lin.bias = round(float(lr.intercept_[0]), 4)
+    lin.norm = norm
+    lin.bias = round(bias, 4)
     kept = 0
     for i in order:
-        w = float(coef[i])
+        w = coef[i]
         name = str(names[i])
         is_dense = name.startswith("d|")
         if not is_dense and (kept >= keep or abs(w) < min_abs):
             continue
         ns, key = name[0], name[2:]
-        {"c": lin.wc, "a": lin.wa, "d": lin.wd}[ns][key] = round(w, 3)
+        {"c": lin.wc, "a": lin.wa, "d": lin.wd}[ns][key] = round(w if is_dense or not norm else w * GRAM_SCALE, 3)
         if not is_dense:
             kept += 1
     return lin
@@ -222,12 +282,22 @@ def fit_linear(
 
 @dataclass
 class Params:
-    c_frust: float = 0.3
+    c_frust: float = 0.1
     c_risk: float = 0.01
     keep_frust: int = 9000
     keep_mild: int = 3000
     keep_risk: int = 3000
-    risk_only_eligible: bool = True
+    # The forecast is fitted on the moments the evaluation counts (after an agent turn, >= 2 customer
+    # turns, before the first frustrated turn); the other moments (early, or once a chat has been
+    # frustrated; with risk_other_agent_only False also right after a customer turn) may weigh this much.
+    # Cross-validated: 0.0 is best (0.1 and 0.3 cost a little; persistence is the forecast's floor).
+    risk_other_weight: float = 0.0
+    risk_other_agent_only: bool = True
+    risk_norm: bool = False  # the forecast's n-grams count 1 each (not over sqrt(number of n-grams))
+    # The forecast is a ridge regression of "3 - the lowest mean rating of the next 3 customer turns"
+    # (graded: a 2.7 says more than "not <= 2.5"), calibrated to P(frustrated within 3); None: logistic.
+    risk_soft_alpha: float | None = 100.0
+    risk_min_abs: float = 0.0  # smaller n-gram weights are dropped
 
 
 def _folds(dialogues: Sequence[Dialogue], k: int = FOLDS) -> list[list[Dialogue]]:
@@ -236,16 +306,20 @@ def _folds(dialogues: Sequence[Dialogue], k: int = FOLDS) -> list[list[Dialogue]
     return [[dialogues[i] for i in idx[f::k]] for f in range(k)]
 
 
-def fit(train: Sequence[Dialogue], p: Params | None = None, log: bool = True) -> M.Models:
-    p = p or Params()
-    t0 = time.time()
+@dataclass
+class Stages:
+    stage1: list[list[Example]]  # per fold: customer turns without history features
+    stage2: list[list[Example]]  # per fold: customer turns, history from out-of-fold models
+    milds: list[M.Linear]
+    risk: list[list[Example]]  # per fold: forecast moments, features from out-of-fold models
+    risk_corpus: list[list[str]]  # the corpus of each forecast moment (when known)
+
+
+def stages(
+    train: Sequence[Dialogue], p: Params, say: Any, corpus_of: dict[int, str] | None = None
+) -> Stages:
     empty = M.Models()
     folds = _folds(train)
-
-    def say(msg: str) -> None:
-        if log:
-            print(f"[{time.time() - t0:6.1f}s] {msg}", file=sys.stderr)
-
     # stage 1: the text-and-context model without the running history, out of fold
     stage1 = [collect(f, empty, use_history=False)[0] for f in folds]
     say(f"stage 1 features: {sum(len(s) for s in stage1)} customer turns")
@@ -260,20 +334,58 @@ def fit(train: Sequence[Dialogue], p: Params | None = None, log: bool = True) ->
         stage2.append(collect(f, m)[0])
     say("stage 2 features (out-of-fold history)")
     # risk: features from a frustration model that never saw the dialogue, like at run time
-    risk_ex: list[Example] = []
+    risk: list[list[Example]] = []
+    risk_corpus: list[list[str]] = []
     for k, f in enumerate(folds):
         m = M.Models()
         m.frustration = fit_linear(
             [e for j, s in enumerate(stage2) if j != k for e in s], p.c_frust, p.keep_frust
         )
         m.mild = milds[k]
-        risk_ex += collect(f, m)[1]
-    say(f"risk features: {len(risk_ex)} moments")
+        rs: list[Example] = []
+        cs: list[str] = []
+        for d in f:
+            r = run(d, m, risk_norm=p.risk_norm)[1]
+            rs += r
+            cs += [(corpus_of or {}).get(id(d), "")] * len(r)
+        risk.append(rs)
+        risk_corpus.append(cs)
+    say(f"risk features: {sum(len(r) for r in risk)} moments")
+    return Stages(stage1, stage2, milds, risk, risk_corpus)
+
+
+def fit_risk(examples: Sequence[Example], p: Params) -> M.Linear:
+    use = [
+        e
+        for e in examples
+        if e.eligible or (p.risk_other_weight > 0 and (e.agent or not p.risk_other_agent_only))
+    ]
+    w = [1.0 if e.eligible else p.risk_other_weight for e in use]
+    return fit_linear(
+        use,
+        p.c_risk,
+        p.keep_risk,
+        p.risk_min_abs,
+        soft_alpha=p.risk_soft_alpha,
+        by_use=True,
+        weights=w,
+        norm=p.risk_norm,
+    )
+
+
+def fit(train: Sequence[Dialogue], p: Params | None = None, log: bool = True) -> M.Models:
+    p = p or Params()
+    t0 = time.time()
+
+    def say(msg: str) -> None:
+        if log:
+            print(f"[{time.time() - t0:6.1f}s] {msg}", file=sys.stderr)
+
+    st = stages(train, p, say)
     final = M.Models()
-    final.frustration = fit_linear([e for s in stage2 for e in s], p.c_frust, p.keep_frust)
-    final.mild = fit_linear([e for s in stage1 for e in s], p.c_frust, p.keep_mild, mild=True)
-    use = [e for e in risk_ex if e.eligible] if p.risk_only_eligible else risk_ex
-    final.risk = fit_linear(use, p.c_risk, p.keep_risk)
+    final.frustration = fit_linear([e for s in st.stage2 for e in s], p.c_frust, p.keep_frust)
+    final.mild = fit_linear([e for s in st.stage1 for e in s], p.c_frust, p.keep_mild, mild=True)
+    final.risk = fit_risk([e for r in st.risk for e in r], p)
     say("fitted")
     final.meta = {
         "seed": SEED,
@@ -285,14 +397,74 @@ def fit(train: Sequence[Dialogue], p: Params | None = None, log: bool = True) ->
     return final
 
 
+def forecast_cv(parts: dict[str, tuple[list[Dialogue], list[Dialogue]]], params: Sequence[Params]) -> None:
+    """Cross-validated forecast AUROC per corpus on the TRAINING parts only (the same 5 folds as the
+    out-of-fold features): how the forecast's settings were chosen. The dev parts are not touched."""
+    from sklearn.metrics import roc_auc_score
+
+    train = [d for c in CORPORA for d in parts[c][0]]
+    corpus_of = {id(d): c for c in CORPORA for d in parts[c][0]}
+    t0 = time.time()
+    done: dict[bool, Stages] = {}
+    for p in params:
+        if p.risk_norm not in done:
+            done[p.risk_norm] = stages(
+                train, p, lambda m: print(f"[{time.time() - t0:6.1f}s] {m}", file=sys.stderr), corpus_of
+            )
+        st = done[p.risk_norm]
+        ys: dict[str, list[int]] = {c: [] for c in CORPORA}
+        zs: dict[str, list[float]] = {c: [] for c in CORPORA}
+        for k in range(FOLDS):
+            lin = fit_risk([e for j, r in enumerate(st.risk) if j != k for e in r], p)
+            for e, c in zip(st.risk[k], st.risk_corpus[k], strict=True):
+                if e.eligible:
+                    ys[c].append(e.y)
+                    zs[c].append(_z(lin, e.feats))
+        aucs = {c: float(roc_auc_score(ys[c], zs[c])) for c in CORPORA}
+        en = [aucs[c] for c in ENGLISH]
+        print(
+            f"risk C={p.c_risk} soft_alpha={p.risk_soft_alpha} keep={p.keep_risk} other moments "
+            f"x{p.risk_other_weight}{' (agent)' if p.risk_other_agent_only else ''} norm={p.risk_norm}: "
+            + " ".join(f"{c} {aucs[c]:.3f}" for c in CORPORA)
+            + f" | English min {min(en):.3f} mean {sum(en) / len(en):.3f}"
+        )
+
+
+def _z(lin: M.Linear, feats: dict[str, float]) -> float:
+    z = lin.bias
+    tables = {"c": lin.wc, "a": lin.wa, "d": lin.wd}
+    for k, v in feats.items():
+        w = tables[k[0]].get(k[2:])
+        if w is not None:
+            z += w * v
+    return z
+
+
 def main(argv: list[str] | None = None) -> None:
     global DATA
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--out", type=Path, default=M.ARTEFACT)
+    ap.add_argument(
+        "--cv", action="store_true", help="only report the forecast's cross-validation on the training parts"
+    )
     a = ap.parse_args(argv)
     DATA = a.data
     parts = load_all(a.data)
+    if a.cv:
+        forecast_cv(
+            parts,
+            [
+                Params(risk_soft_alpha=None),  # logistic on the binary label
+                Params(risk_soft_alpha=30.0),
+                Params(),
+                Params(risk_soft_alpha=300.0),
+                Params(risk_other_weight=0.1),
+                Params(risk_other_weight=0.3),
+                Params(risk_norm=True),
+            ],
+        )
+        return
     train = [d for c in CORPORA for d in parts[c][0]]
     models = fit(train)
     models.router = fit_calibration(a.data)

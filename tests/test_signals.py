@@ -87,6 +87,32 @@ def test_chat_signals_state_and_determinism() -> None:
     assert angry.risk > calm.risk
 
 
+def test_risk_persists_then_falls_as_the_chat_calms() -> None:
+    s = ChatSignals()
+    for c in ANGRY:
+        s.add_customer(c)
+        s.add_agent("Sorry, I don't understand.")
+    angry = s.risk
+    assert angry >= 0.5  # a chat this frustrated stays at risk
+    risks = [angry]
+    for c, a in [
+        ("ok, thanks", "You will get a tracking link within the hour."),
+        ("great, thank you", "Is there anything else I can help with?"),
+        ("no that's all, thanks", "Have a nice day!"),
+    ]:
+        s.add_customer(c)
+        risks.append(s.add_agent(a))
+    # the floor follows the level down: every calmer turn is below the angry peak, and it ends low
+    assert risks[1] < angry and max(risks[2:]) < risks[1] and risks[-1] < 0.1, risks
+
+
+def test_shop_style_threats_score_as_frustrated() -> None:
+    # USS raters never saw legal threats; the documented anger prior covers them
+    for t in ("I'm going to sue you", "I'm going to sue you, this is a lawsuit waiting to happen"):
+        assert frustration.score(t) > 0.4, t
+    assert frustration.score("I want to cancel my order") < 0.2
+
+
 def test_low_confidence_raises_risk() -> None:
     a, b = ChatSignals(), ChatSignals()
     for s in (a, b):

@@ -103,6 +103,17 @@ ANGER_PRIOR: dict[str, float] = {
     "wtf": 1.6,
     "sick": 0.8,
     "fed": 0.8,
+    # threats and verdicts a shop hears and USS never has
+    "sue": 3.0,
+    "lawsuit": 3.0,
+    "lawyer": 2.0,
+    "solicitor": 2.0,
+    "fraud": 1.4,
+    "unhelpful": 1.4,
+    "rubbish": 1.4,
+    "hopeless": 1.2,
+    "crap": 1.4,
+    "disappointed": 1.0,
     "投诉": 1.6,
     "差评": 1.6,
 }

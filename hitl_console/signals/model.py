@@ -22,15 +22,20 @@ def sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-def gram_sum(weights: dict[str, float], grams: AbstractSet[str]) -> float:
-    """The exactly rounded sum of the weights of the n-grams present (same value in every process)."""
-    return math.fsum([weights[g] for g in weights.keys() & grams])
+def gram_sum(weights: dict[str, float], grams: AbstractSet[str], norm: bool = True) -> float:
+    """The n-gram part of a score: the weights of the n-grams present, summed exactly (the same value in
+    every process, whatever the set's order); with ``norm``, over the square root of the text's number of
+    n-grams (a long text does not score by its length; fitted the same way). 0.0 without n-grams."""
+    if not grams:
+        return 0.0
+    s = math.fsum([weights[g] for g in weights.keys() & grams])
+    return s / math.sqrt(len(grams)) if norm else s
 
 
 class Linear:
     """Logistic model: a bias, weights for customer n-grams, agent n-grams and named dense features."""
 
-    __slots__ = ("bias", "wc", "wa", "wd")
+    __slots__ = ("bias", "wc", "wa", "wd", "norm")
 
     def __init__(self, raw: dict[str, Any] | None = None) -> None:
         raw = raw or {}
@@ -38,16 +43,15 @@ class Linear:
         self.wc: dict[str, float] = dict(raw.get("c", {}))
         self.wa: dict[str, float] = dict(raw.get("a", {}))
         self.wd: dict[str, float] = dict(raw.get("d", {}))
+        self.norm: bool = bool(raw.get("norm", False))  # n-gram sums over sqrt(number of n-grams)
 
     def z(self, cgrams: AbstractSet[str], agrams: AbstractSet[str], dense: dict[str, float]) -> float:
         wc, wa, wd = self.wc, self.wa, self.wd
         z = self.bias
-        # Set iteration order varies between processes (string hashing), so sum with fsum: exactly
-        # rounded, hence the same score for the same text in every run.
         if cgrams:
-            z += math.fsum([wc[g] for g in wc.keys() & cgrams])  # C-level intersection
+            z += gram_sum(wc, cgrams, self.norm)
         if agrams:
-            z += math.fsum([wa[g] for g in wa.keys() & agrams])
+            z += gram_sum(wa, agrams, self.norm)
         for k, v in dense.items():
             w = wd.get(k)
             if w is not None:
@@ -96,11 +100,10 @@ class Linear:
         return z1, z2
 
     def agent_part(self, agrams: AbstractSet[str]) -> float:
-        wa = self.wa
-        return math.fsum([wa[g] for g in wa.keys() & agrams])
+        return gram_sum(self.wa, agrams, self.norm)
 
     def to_json(self) -> dict[str, Any]:
-        return {"bias": self.bias, "c": self.wc, "a": self.wa, "d": self.wd}
+        return {"bias": self.bias, "c": self.wc, "a": self.wa, "d": self.wd, "norm": self.norm}
 
 
 class Models:

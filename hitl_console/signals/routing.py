@@ -3,9 +3,10 @@
 Built at run time from whatever labelled examples are given (the shop catalogue, ``--intents FILE``):
 texts become TF-IDF vectors over word uni/bigrams and in-word character 4-grams (so typos and
 inflections still match); a query is compared by cosine with every example (inverted index) and with each
-intent's centroid. The eligibility score is a logistic calibration of a few similarity features (best
-example, mean of the intent's top 3 examples, centroid, margin over the runner-up intent, share of the
-query's words the examples know), fitted on CLINC150 and BANKING77-OOS by ``bench/fit_signals.py`` and
+intent's centroid, and scored by a multinomial naive Bayes over the same vectors. The eligibility score is
+a logistic calibration of a few similarity features (best example, mean of the intent's top 3 examples,
+centroids, margins over the runner-up intent, how much of the query the examples cover, naive Bayes'
+posterior of its best intent), fitted on CLINC150 and BANKING77-OOS by ``bench/fit_signals.py`` and
 shipped with the other weights. See docs/signals.md.
 """
 
@@ -36,7 +37,21 @@ def tokens(text: str) -> list[str]:
 # Used when no calibration is shipped (unfitted checkout): roughly "best example cosine", centred at 0.45.
 _DEFAULT_CAL = {"bias": -4.0, "best": 5.0, "top3": 2.0, "centroid": 2.0}
 ROUTE_CACHE = 4096  # routes of recent texts kept (oldest dropped first)
-FEATURES = ("best", "top3", "centroid", "margin", "known", "second")
+FEATURES = (
+    "best",
+    "top3",
+    "centroid",
+    "margin",
+    "known",
+    "second",
+    "cbest",
+    "csecond",
+    "cmargin",
+    "cover_b",
+    "cover_all",
+    "nb",
+)
+NB_ALPHA = 0.1  # naive Bayes smoothing (added to every intent's TF-IDF mass of every term)
 
 
 def featurize(text: str) -> dict[str, float]:
@@ -96,10 +111,20 @@ class IntentRouter:
         # they stay in the norms but are not looked up.
         cap = max(200, int(0.04 * n))
         self._postings = {k: p for k, p in postings.items() if len(p) <= cap}
+        # Centroids (normalised) and naive Bayes (multinomial over the TF-IDF mass, uniform prior), both
+        # through one inverted index: term -> [(intent, centroid weight, log((mass + a) / a))].
         self._centroids: list[dict[str, float]] = []
-        for c in centroids:
+        cpost: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
+        log_a = math.log(NB_ALPHA)
+        vocab = len(self._idf)
+        self._nb_base: list[float] = []  # per intent: log(a) - log(total mass + a * vocabulary)
+        for j, c in enumerate(centroids):
             norm = math.sqrt(sum(v * v for v in c.values())) or 1.0
             self._centroids.append({k: v / norm for k, v in c.items()})
+            for k, v in c.items():
+                cpost[k].append((j, v / norm, math.log(v + NB_ALPHA) - log_a))
+            self._nb_base.append(log_a - math.log(sum(c.values()) + NB_ALPHA * vocab))
+        self._cpost = dict(cpost)
         cal = calibration
         if cal is None:
             cal = _model.load().router or _DEFAULT_CAL
@@ -133,7 +158,7 @@ class IntentRouter:
         known = sum(1 for k in words if k in self._idf) / len(words) if words else 0.0
         if not per_intent:
             return None, {"known": known}
-        # the intent of the nearest example (1-NN picks the intent best on small catalogues)
+        # the nearest example and its intent's top 3 (features; the intent returned is naive Bayes')
         scored: list[tuple[float, int, float]] = []
         for j, ss in per_intent.items():
             ss.sort(reverse=True)
@@ -141,17 +166,46 @@ class IntentRouter:
         scored.sort(reverse=True)
         best, j, top3 = scored[0]
         second = scored[1][0] if len(scored) > 1 else 0.0
-        cen = self._centroids[j]
-        centroid = sum(v * cen.get(k, 0.0) for k, v in q.items())
+        # every intent's centroid cosine and naive Bayes log-likelihood, over the terms the examples know
+        n_int = len(self.intents)
+        cos = [0.0] * n_int
+        nb = [0.0] * n_int
+        mass = 0.0
+        cover_all = 0.0
+        cpost = self._cpost
+        for k, v in q.items():
+            plist2 = cpost.get(k)
+            if plist2 is not None:
+                mass += v
+                cover_all += v * v
+                for i, cw, lw in plist2:
+                    cos[i] += v * cw
+                    nb[i] += v * lw
+        order = sorted(range(n_int), key=cos.__getitem__, reverse=True)
+        jb = order[0]
+        cbest = cos[jb]
+        csecond = cos[order[1]] if n_int > 1 else 0.0
+        cen_b = self._centroids[jb]
+        cover_b = sum(v * v for k, v in q.items() if k in cen_b)
+        ll = [mass * b + x for b, x in zip(self._nb_base, nb, strict=True)]
+        top = max(ll)
+        nb_post = 1.0 / sum(math.exp(x - top) for x in ll)  # posterior of the most likely intent
+        intent = self.intents[ll.index(top)]
         feats = {
             "best": best,
             "top3": top3,
-            "centroid": centroid,
+            "centroid": cos[j],
             "margin": best - second,
             "second": second,
             "known": known,
+            "cbest": cbest,
+            "csecond": csecond,
+            "cmargin": cbest - csecond,
+            "cover_b": cover_b,
+            "cover_all": cover_all,
+            "nb": nb_post,
         }
-        return self.intents[j], feats
+        return intent, feats
 
     def route(self, text: str) -> Route:
         """The route of a text; the routes of recent texts are kept (first messages repeat)."""

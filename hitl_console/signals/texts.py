@@ -72,9 +72,9 @@ def customer_text(models: _model.Models, text: str) -> CustomerText:
     d: dict[str, float] = {}
     shape(text, toks, "c_", d)
     if g:
-        fr: float | None = _model.gram_sum(models.frustration.wc, g)
-        mild: float | None = _model.gram_sum(models.mild.wc, g)
-        risk: float | None = _model.gram_sum(models.risk.wc, g)
+        fr: float | None = _model.gram_sum(models.frustration.wc, g, models.frustration.norm)
+        mild: float | None = _model.gram_sum(models.mild.wc, g, models.mild.norm)
+        risk: float | None = _model.gram_sum(models.risk.wc, g, models.risk.norm)
     else:
         fr = mild = risk = None
     ct = CustomerText(toks, g, d, content_tokens(toks), anger_prior(toks, g), fr, mild, risk)
@@ -88,9 +88,9 @@ def agent_grams_text(models: _model.Models, g: frozenset[str], ad: dict[str, flo
         return AgentText(
             g,
             ad,
-            _model.gram_sum(models.frustration.wa, g),
-            _model.gram_sum(models.mild.wa, g),
-            _model.gram_sum(models.risk.wa, g),
+            _model.gram_sum(models.frustration.wa, g, models.frustration.norm),
+            _model.gram_sum(models.mild.wa, g, models.mild.norm),
+            _model.gram_sum(models.risk.wa, g, models.risk.norm),
         )
     return AgentText(g, ad, 0.0, None, None)
 
