@@ -2,8 +2,9 @@
 the chat so far (running frustration level, trend and peak, number of customer turns, the last agent turn's
 words and shape, and the agent's last confidence when the engine knows it).
 
-A logistic model fitted on USS turn labels ("a turn with mean rating <= 2.5 within the next 3 customer
-turns") by ``bench/fit_signals.py``; see docs/signals.md.
+A linear model on the log-odds scale, fitted on USS turn ratings by ``bench/fit_signals.py``: a ridge
+regression of the graded "3 - lowest mean rating of the next 3 customer turns", calibrated to "a turn with
+mean rating <= 2.5 within the next 3 customer turns"; see docs/signals.md.
 """
 
 from __future__ import annotations
