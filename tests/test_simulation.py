@@ -58,6 +58,7 @@ def test_paths_follow_the_papers_directions(runs: dict[tuple[str, int], dict[str
 
     ai_only = mean("ai_only")
     assert ai_only > mean("after_technical")
+    assert mean("after_emotional") < mean("after_technical")
     assert ai_only > mean("after_customer_request")
     assert mean("after_technical") > mean("unattended_technical", "none")
     none = runs[("none", 4)]
