@@ -285,3 +285,34 @@ def _run(args: list[str]) -> None:
         main(args)
     except SystemExit as e:
         assert not e.code
+
+
+def test_chats_still_open_when_the_log_ends_have_their_own_section(tmp_path: Path) -> None:
+    import asyncio
+
+    from hitl_console.config import Settings
+    from hitl_console.core.models import ChatStatus
+    from hitl_console.runtime import build_sim
+    from hitl_console.sources.supervisors import SupervisorPolicy
+
+    db = tmp_path / "log.db"
+    rt = build_sim(Settings(), seed=2, db=db, max_chats=200, policy=SupervisorPolicy.REACTIVE, supervisors=1,
+                   start=0.0)
+
+    async def go() -> None:
+        rt.sim.start()
+        while rt.floor.closed_count < 20 and await rt.sim.step():
+            pass
+
+    asyncio.run(go())
+    live = [c for c in rt.floor.chats.values() if c.status is not ChatStatus.CLOSED]
+    held = sum(1 for c in live if c.status is ChatStatus.HUMAN)
+    rt.close()
+    assert live, "the run ends with chats still open"
+    conn = open_log(db)
+    rep = build_report(conn, Scope())
+    conn.close()
+    sec = rep.sections["still_open"]
+    assert sum(r[1] for r in sec.rows) == len(live)
+    assert sum(r[2] for r in sec.rows) == held  # every chat a human holds has its takeover open
+    assert rep.chats == 20  # the outcomes count closed chats only

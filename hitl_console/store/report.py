@@ -69,6 +69,10 @@ class Scope:
     def chat_where(self, alias: str = "c") -> tuple[str, list[Any]]:
         return self._where(alias, "opened_at", [f"{alias}.status = 'closed'"])
 
+    def open_chat_where(self, alias: str = "c") -> tuple[str, list[Any]]:
+        """Chats in scope that the log never saw closed (still live when the session ended)."""
+        return self._where(alias, "opened_at", [f"{alias}.status != 'closed'"])
+
     def takeover_where(self, alias: str = "t") -> tuple[str, list[Any]]:
         return self._where(alias, "taken_at", [])
 
@@ -184,7 +188,28 @@ def _agent_usage(conn: sqlite3.Connection, scope: Scope) -> Section | None:
     )
 
 
-SECTIONS: dict[str, SectionFn] = {"rehearsals": _rehearsals, "agent_usage": _agent_usage}
+def _still_open(conn: sqlite3.Connection, scope: Scope) -> Section | None:
+    """Chats still live at the end of the log (not in the outcomes: they have no ending), by their
+    last status, with how many had a trigger and an open takeover; None when every chat closed."""
+    cw, params = scope.open_chat_where("c")
+    rows = conn.execute(
+        f"""SELECT c.status, count(*),
+                   sum(CASE WHEN EXISTS (SELECT 1 FROM takeovers t WHERE t.session_id = c.session_id
+                        AND t.chat_id = c.chat_id AND t.ended_at IS NULL) THEN 1 ELSE 0 END)
+            FROM chats c{cw} GROUP BY c.status ORDER BY c.status""",
+        params,
+    ).fetchall()
+    if not rows:
+        return None
+    label = {"ai": "with the AI", "escalated": "waiting for a human (escalated)", "human": "held by a human"}
+    return Section(
+        "Chats still open at the end of the log (not in the outcomes above)",
+        ["status", "chats", "open takeovers"],
+        [[label.get(st, st), n, tk] for st, n, tk in rows],
+    )
+
+
+SECTIONS: dict[str, SectionFn] = {"rehearsals": _rehearsals, "agent_usage": _agent_usage, "still_open": _still_open}
 
 
 # -- statistics -----------------------------------------------------------------------------------
