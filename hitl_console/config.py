@@ -21,7 +21,7 @@ class Thresholds(BaseModel):
 
     confidence: float = Field(0.45, ge=0, le=1, description="An AI reply below this confidence fires `technical`.")
     frustration: float = Field(
-        0.4,
+        0.5,
         ge=0,
         le=1,
         description="A customer message (or the chat's running level) scored at or above this fires `emotional`.",

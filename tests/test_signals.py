@@ -113,6 +113,16 @@ def test_shop_style_threats_score_as_frustrated() -> None:
     assert frustration.score("I want to cancel my order") < 0.2
 
 
+def test_complaints_about_the_service_are_frustration_and_opinions_about_films_are_not() -> None:
+    # complaint phrases (being ignored, asked again, kept waiting) are in the prior; a film opinion with the
+    # same negative word is not a complaint about the agent
+    for t in ("Worst service ever. I am filing a complaint.", "Hello?? I have been waiting for ages.",
+              "This is the third time I ask, nobody helps me!!"):
+        assert frustration.score(t) >= 0.5, t
+    assert frustration.score("that was the worst movie I have ever seen") < 0.2
+    assert frustration.score("ok thanks, that works") < 0.05
+
+
 def test_low_confidence_raises_risk() -> None:
     a, b = ChatSignals(), ChatSignals()
     for s in (a, b):
