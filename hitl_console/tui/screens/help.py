@@ -56,8 +56,8 @@ def key_table(sections: list[tuple[str, list[BindingType]]], keymap: dict[str, s
             keys = keymap.get(b.id, b.key) if b.id else b.key
             shown = b.key_display if b.key_display and not (b.id and b.id in keymap) else keys
             shown = shown.replace("slash", "/").replace("question_mark", "?")
-            t.append(f"  {shown:<16}", "bold cyan")
-            t.append(f"{b.description:<18}")
+            t.append(f"  {shown:<10}", "bold cyan")
+            t.append(f"{b.description:<16}")
             t.append(f" {explain(b)}", "dim")
             if b.id:
                 t.append(f"  [{b.id}]", "dim italic")
