@@ -111,6 +111,8 @@ def make_app(rt: Any, name: str, db_path: Path | None, *, threaded: bool = True)
         def _show_link(self) -> None:
             snap = link.snapshot()  # frozen: safe to read from the screen's thread
             self.sub_title = snap.line()
+            if not self.screen_stack:
+                return  # closing
             screen = self.screen
             if isinstance(screen, FloorScreen):
                 bars = screen.query("#bridge-link")

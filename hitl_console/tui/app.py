@@ -134,6 +134,8 @@ class HitlApp(App[int]):
         if self.view is view:
             return
         self.view = view
+        if not self.screen_stack:
+            return  # the app is closing (a last tick after its screens went)
         screen = self.screen
         try:
             with self.batch_update():
