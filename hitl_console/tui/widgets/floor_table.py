@@ -54,7 +54,7 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout((1, 6, 10, 16, 8, 9, 5, 4, 4, 5), spark=False, risk_bar=False),
     Layout((1, 6, 8, 12, 0, 9, 5, 4, 4, 5), spark=False, risk_bar=False),  # no handler: ● marks yours
 )
-MIN_LAST = 30
+MIN_LAST = 20
 
 
 def _fit(text: str, width: int) -> str:
