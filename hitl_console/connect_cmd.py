@@ -77,14 +77,9 @@ def _screen(rt: Any, name: str, db_path: Path) -> None:
 def make_app(rt: Any, name: str, db_path: Path | None, *, threaded: bool = True) -> Any:
     """The console's App on a bridge runtime, showing the link's state (a line above the floor's KPIs, and
     a notice when it changes). ``threaded=False`` runs the engine on the screen's loop (tests)."""
-    from rich.text import Text
-    from textual.widgets import Static
-
-    from hitl_console.bridge.link import LinkState
     from hitl_console.bridge.runtime import BridgeDriver
-    from hitl_console.tui.app import HitlApp
+    from hitl_console.tui.bridged_app import BridgedApp
     from hitl_console.tui.runtime import ConsoleRuntime
-    from hitl_console.tui.screens.floor import FloorScreen
 
     runtime = ConsoleRuntime(
         floor=rt.floor,
@@ -97,51 +92,7 @@ def make_app(rt: Any, name: str, db_path: Path | None, *, threaded: bool = True)
         flush=rt.store.flush if rt.store is not None else None,
         threaded=threaded,
     )
-    link = rt.source.link
-
-    class BridgedApp(HitlApp):
-        """The console, plus the link's state: a line above the KPIs, and a notice when it changes."""
-
-        CSS_PATH = _css_of(HitlApp)  # type: ignore[assignment]
-        _link_state: LinkState | None = None
-
-        async def on_mount(self) -> None:
-            self.set_interval(0.5, self._show_link, name="bridge-link")
-
-        def _show_link(self) -> None:
-            snap = link.snapshot()  # frozen: safe to read from the screen's thread
-            self.sub_title = snap.line()
-            if not self.screen_stack:
-                return  # closing
-            screen = self.screen
-            if isinstance(screen, FloorScreen):
-                bars = screen.query("#bridge-link")
-                if not bars:
-                    screen.mount(Static("", id="bridge-link", markup=False), before=screen.query_one("#kpis"))
-                    bars = screen.query("#bridge-link")
-                style = {LinkState.CONNECTED: "green", LinkState.DOWN: "bold reverse red"}.get(
-                    snap.state, "bold reverse yellow"
-                )
-                for bar in bars.results(Static):
-                    bar.update(Text(f" {snap.url}  {snap.line()}", style=style, no_wrap=True, overflow="ellipsis"))
-            if snap.state is not self._link_state:
-                if self._link_state is not None or snap.state is not LinkState.CONNECTED:
-                    self.notify(snap.line(), title=f"Platform link {snap.state.value}",
-                                severity="information" if snap.state is LinkState.CONNECTED else "warning",
-                                markup=False, timeout=6)
-                self._link_state = snap.state
-
-    return BridgedApp(runtime)
-
-
-def _css_of(app_class: type) -> list[str | Path]:
-    """An App's CSS files as absolute paths (Textual reads relative ones next to the subclass's module)."""
-    import inspect
-
-    css: Any = getattr(app_class, "CSS_PATH", None) or []
-    paths = css if isinstance(css, list) else [css]
-    here = Path(inspect.getfile(app_class)).parent
-    return [p if Path(p).is_absolute() else here / p for p in paths]
+    return BridgedApp(runtime, rt.source.link)
 
 
 async def _headless(rt: Any) -> None:
