@@ -31,7 +31,7 @@ from hitl_console.tui.screens.chat import ChatScreen
 from hitl_console.tui.screens.confirm import ConfirmScreen
 from hitl_console.tui.screens.floor import FloorScreen
 from hitl_console.tui.screens.help import HelpScreen
-from hitl_console.tui.view import FloorView
+from hitl_console.tui.view import ChatRow, FloorView
 from hitl_console.tui.widgets.floor_table import FloorTable
 
 _NOTICE_S: dict[SeverityLevel, float] = {"information": 3.0, "warning": 5.0, "error": 8.0}  # longest display
@@ -192,6 +192,11 @@ class HitlApp(App[int]):
     def me(self) -> str:
         return self.runtime.supervisor
 
+    def row(self, chat_id: str) -> ChatRow | None:
+        """The chat's row in the view shown last (None: not on the floor)."""
+        view = self.view
+        return next((r for r in view.rows if r.id == chat_id), None) if view is not None else None
+
     def held(self) -> list[str]:
         view = self.view
         if view is None:
@@ -241,11 +246,11 @@ class HitlApp(App[int]):
         return True
 
     async def hand_back(self, chat_id: str) -> bool:
-        held = next((r for r in self.view.rows if r.id == chat_id), None) if self.view else None
+        held = self.row(chat_id)
         if not await self.do("hand back", "hand_back", chat_id, self.me):
             return False
         await self.refresh_view()
-        row = next((r for r in self.view.rows if r.id == chat_id), None) if self.view else None
+        row = self.row(chat_id)
         if row is not None and not row.eligible:
             self.notify(f"Handed {chat_id} back to the queue (the AI may not handle it).", markup=False, timeout=4)
         elif held is not None and held.trigger == "technical":  # why it was escalated before the takeover
@@ -308,8 +313,7 @@ class HitlApp(App[int]):
             self.exit(return_code=0)
 
         n = len(held)
-        rows = {r.id: r for r in self.view.rows} if self.view else {}
-        queued = [cid for cid in held if cid in rows and not rows[cid].eligible]
+        queued = [cid for cid in held if (r := self.row(cid)) is not None and not r.eligible]
         where = "back to the AI" if not queued else (
             f"back ({', '.join(queued)} to the human queue: the AI may not handle {'it' if len(queued) == 1 else 'them'})")
         await self.push_screen(

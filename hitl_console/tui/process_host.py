@@ -66,8 +66,11 @@ class EngineGone(HitlError):
 
 
 def portable(e: Exception) -> Exception:
-    """``e`` if it survives pickling as itself (an exception with extra constructor arguments may not),
-    else a :class:`HitlError` (or :class:`CommandRefused`) with its message."""
+    """What the screen is sent for ``e``: a refusal or a :class:`HitlError` as itself if it survives pickling
+    (an exception with extra constructor arguments may not), else as a plain one with its message; any other
+    exception (a bug on the engine's side) as one :class:`HitlError` line naming it."""
+    if not isinstance(e, CommandRefused | HitlError):
+        return HitlError(f"engine: {type(e).__name__}: {e}")
     try:
         back = pickle.loads(pickle.dumps(e))
         if type(back) is type(e) and str(back) == str(e):
@@ -140,10 +143,8 @@ class _Server:
             else:
                 raise ValueError(f"unknown command {name!r}")
             self.send(("reply", rid, True, value))
-        except (CommandRefused, HitlError) as e:
+        except Exception as e:  # a refusal, an error, or a bug: one line on the screen, the log kept
             self.send(("reply", rid, False, portable(e)))
-        except Exception as e:  # a bug on the engine's side: one line on the screen, the log kept
-            self.send(("reply", rid, False, HitlError(f"engine: {type(e).__name__}: {e}")))
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -163,10 +164,8 @@ class _Server:
                 if now - published >= self.publish_every:
                     published = now
                     self.publish()
-        except HitlError as e:
-            self.send(("fatal", portable(e)))
         except Exception as e:
-            self.send(("fatal", HitlError(f"engine: {type(e).__name__}: {e}")))
+            self.send(("fatal", portable(e)))
         finally:
             loop.remove_reader(self.conn.fileno())
             for task in list(self._tasks):
@@ -184,11 +183,8 @@ def serve(conn: Connection) -> None:
     try:
         recipe, tick_hz = conn.recv()
         runtime = recipe()
-    except HitlError as e:
-        conn.send(("fatal", portable(e)))
-        return
     except Exception as e:
-        conn.send(("fatal", HitlError(f"engine: {type(e).__name__}: {e}")))
+        conn.send(("fatal", portable(e)))
         return
     asyncio.run(_Server(runtime, conn, tick_hz).run())
 
@@ -292,6 +288,9 @@ class ProcessHost:
     def _fail(self, error: HitlError) -> None:
         if self._error is None:
             self._error = error
+        self._fail_pending(error)
+
+    def _fail_pending(self, error: HitlError) -> None:
         for fut in self._pending.values():
             if not fut.done():
                 fut.set_exception(error)
@@ -307,10 +306,7 @@ class ProcessHost:
             self._fail(EngineGone("the engine's process ended unexpectedly"
                                   + (f" (exit code {code})" if code is not None else "")
                                   + "; the log holds everything up to its last commit"))
-        for fut in self._pending.values():
-            if not fut.done():
-                fut.set_exception(EngineGone("the engine has stopped"))
-        self._pending.clear()
+        self._fail_pending(EngineGone("the engine has stopped"))
         if self._stopped is not None and not self._stopped.done():
             self._stopped.set_result(None)
 
