@@ -46,17 +46,20 @@ def _ap(y: list[int], s: list[float]) -> float:
     return float(average_precision_score(y, s)) if 0 < sum(y) < len(y) else float("nan")
 
 
-def _tfidf_lr(texts: list[str], y: list[int]) -> Any:
+def _tfidf_lr(
+    texts: list[str], y: list[int], tokenizer: Any = tokens, ngram_range: tuple[int, int] = (1, 2)
+) -> Any:
+    """The plain baseline: TF-IDF (sublinear, min_df 2) and a logistic regression, fitted on ``texts``."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
     pipe = make_pipeline(
         TfidfVectorizer(
-            tokenizer=tokens,
+            tokenizer=tokenizer,
             lowercase=False,
             token_pattern=None,
-            ngram_range=(1, 2),
+            ngram_range=ngram_range,
             min_df=2,
             sublinear_tf=True,
         ),
@@ -142,21 +145,7 @@ def evaluate_uss(
     ]
     tf_frust = _tfidf_lr([t for t, _ in ct], [int(y or 0) for _, y in ct])
     mt = [(txt, y) for d in train for _, txt, y, ok, _ in _moments(d) if ok]
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-
-    tf_risk = make_pipeline(
-        TfidfVectorizer(
-            tokenizer=_exchange_tokens,
-            lowercase=False,
-            token_pattern=None,
-            ngram_range=(1, 1),
-            min_df=2,
-            sublinear_tf=True,
-        ),
-        LogisticRegression(C=1.0, max_iter=2000),
-    ).fit([t for t, _ in mt], [y for _, y in mt])
+    tf_risk = _tfidf_lr([t for t, _ in mt], [y for _, y in mt], _exchange_tokens, (1, 1))
 
     rows: list[str] = []
     figures: dict[str, Any] = {}
