@@ -47,7 +47,6 @@ class Engine:
         self.observer = FloorObserver(runtime.floor, runtime.supervisor, runtime.settings.floor.takeover_cap)
         self._since_flush = 0.0
         self._since_housekeeping = 0.0
-        self.ticks = 0
 
     async def start(self) -> None:
         await self.runtime.driver.start()
@@ -60,7 +59,6 @@ class Engine:
         """Move the source forward; write the log now and then; drop closed chats from memory."""
         rt = self.runtime
         await rt.driver.advance(wall_dt)
-        self.ticks += 1
         self._since_flush += wall_dt
         if rt.flush is not None and self._since_flush >= 0.5:
             self._since_flush = 0.0

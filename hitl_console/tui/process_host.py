@@ -211,7 +211,6 @@ class ProcessHost:
         self._stopped: asyncio.Future[None] | None = None
         self._escalations: list[tuple[str, str, str]] = []
         self._old_gc: tuple[int, int, int] | None = None
-        self.views = 0  # view diffs received
 
     async def start(self) -> None:
         mine, theirs = socket.socketpair()
@@ -282,7 +281,6 @@ class ProcessHost:
         self._escalations.extend(d.new_escalations)  # until a view carrying them reaches the screen
         self._latest = FloorView(now=d.now, rows=tuple(rows.values()), kpis=d.kpis,
                                  new_escalations=tuple(self._escalations), seq=d.seq, serial=d.serial)
-        self.views += 1
         self._first.set()
 
     def _fail(self, error: HitlError) -> None:

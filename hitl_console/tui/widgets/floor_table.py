@@ -133,7 +133,6 @@ class FloorTable(ScrollView, can_focus=True):
         self._cache: dict[tuple[object, ...], Strip] = {}
         self._base_style: Style | None = None  # this widget's rich_style (costly: it walks the ancestors)
         self._drawn: dict[int, tuple[object, ...]] = {}
-        self.lines_rendered = 0
         # Repaint in slices (0: off). Textual repaints, in one pass, the box around every line marked dirty,
         # so a new view that changed 20 lines scattered over the table repaints the whole screen (20-50 ms
         # under load), and a key press waits for it. With slices, the changed lines are repainted a window
@@ -288,7 +287,6 @@ class FloorTable(ScrollView, can_focus=True):
                 self._cache.clear()
             strip = self._render_row(self.rows[index], width, index == self.cursor)
             self._cache[ck] = strip
-            self.lines_rendered += 1
         return strip
 
     def _render_row(self, r: ChatRow, width: int, is_cursor: bool) -> Strip:
