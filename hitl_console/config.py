@@ -73,21 +73,27 @@ def key_name_ok(key: str) -> bool:
     return name == name.lower() and ch.isprintable() and not ch.isalnum()
 
 
-def _keys_error(binding: str, key: str, why: str) -> PydanticCustomError:
-    return PydanticCustomError("keys", "binding {binding} = {key}: {why}", {"binding": binding, "key": key, "why": why})
-
-
-def check_keys(keys: dict[str, str]) -> dict[str, str]:
-    """Unknown binding ids, invalid key names and keys that another binding already uses are errors."""
+def key_problems(keys: dict[str, str]) -> list[tuple[str, str, str]]:
+    """Every problem with remapped keys, as (binding id, its value, why): unknown binding ids, invalid key
+    names, and keys that another binding already uses (a clash of two remapped bindings is named once)."""
+    problems: list[tuple[str, str, str]] = []
+    broken: set[str] = set()
     for binding, value in keys.items():
         if binding not in BINDING_KEYS:
-            raise _keys_error(binding, repr(value), "unknown binding id (the ids are listed in the console's help, ?)")
+            problems.append((binding, value, "unknown binding id (the ids are listed in the console's help, ?)"))
+            broken.add(binding)
+            continue
         for key in value.split(","):
             if not key_name_ok(key.strip()):
-                raise _keys_error(binding, repr(value), f"{key.strip()!r} is not a key name (e.g. T, ctrl+t, enter, "
-                                                        "escape, up, f2, slash)")
-    effective = {b: [k.strip() for k in keys.get(b, default).split(",")] for b, default in BINDING_KEYS.items()}
+                problems.append((binding, value, f"{key.strip()!r} is not a key name (e.g. T, ctrl+t, enter, "
+                                                 "escape, up, f2, slash)"))
+                broken.add(binding)
+    effective = {b: [k.strip() for k in (default if b in broken else keys.get(b, default)).split(",")]
+                 for b, default in BINDING_KEYS.items()}
+    named: set[tuple[frozenset[str], str]] = set()
     for binding in keys:
+        if binding in broken:
+            continue
         scope = binding.split(".")[0]
         for other, other_keys in effective.items():
             other_scope = other.split(".")[0]
@@ -95,8 +101,27 @@ def check_keys(keys: dict[str, str]) -> dict[str, str]:
                                         or other_scope in _EVERYWHERE):
                 continue
             for key in effective[binding]:
-                if key in other_keys:
-                    raise _keys_error(binding, repr(keys[binding]), f"key {key!r} is already used by {other}")
+                pair = (frozenset((binding, other)), key)
+                if key in other_keys and pair not in named:
+                    named.add(pair)
+                    problems.append((binding, keys[binding], f"key {key!r} is already used by {other}"))
+    order = {b: i for i, b in enumerate(keys)}
+    return sorted(problems, key=lambda p: order[p[0]])  # in the file's order
+
+
+def check_keys(keys: dict[str, str]) -> dict[str, str]:
+    """Unknown binding ids, invalid key names and keys that another binding already uses are errors; the
+    error lists every problem (``problems`` in its context, one per binding and reason)."""
+    problems = key_problems(keys)
+    if problems:
+        raise PydanticCustomError(
+            "keys",
+            "{summary}",
+            {
+                "summary": "; ".join(f"binding {b} = {v!r}: {why}" for b, v, why in problems),
+                "problems": [{"key": b, "input": v, "msg": why} for b, v, why in problems],
+            },
+        )
     return keys
 
 

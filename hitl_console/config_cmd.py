@@ -23,6 +23,7 @@ def defaults() -> None:
 @config.command("check")
 @click.argument("path", type=click.Path(path_type=Path))
 def check(path: Path) -> None:
-    """Validate a settings file."""
+    """Validate a settings file: every error on its own line (file, key, value, what is wrong), exit
+    status 2; "PATH: ok" when it is valid."""
     load_settings(path)
     click.echo(f"{path}: ok")

@@ -54,7 +54,7 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
     cfg = tmp_path / "bad.toml"
     cfg.write_text("[thresholds]\nconfidence = 7\n")
     cases = [
-        (["simulate", "--config", str(cfg)], "bad.toml: thresholds.confidence"),
+        (["simulate", "--config", str(cfg)], "bad.toml:2: thresholds.confidence"),
         (["simulate", "--config", str(tmp_path / "nope.toml")], "nope.toml: not found"),
         (["simulate", "--nope"], "No such option"),
         (["simulate", "--db", str(cfg / "x.db"), "--chats", "1"], "x.db"),
