@@ -64,7 +64,8 @@ class _Progress:
 def export(
     db: Path | None, table: str, fmt: str, since: str | None, session_id: int | None, redact: bool, out: str
 ) -> None:
-    """Export one table of the session log as JSONL (one object a line) or CSV (UTF-8, header row)."""
+    """Export one table of the session log as JSONL (one object a line) or CSV (UTF-8, header row). Each
+    time column (epoch seconds) is followed by the same time as ISO-8601 UTC text, <column>_iso."""
     if table not in TABLES:
         raise OutputError(f"--table {table!r}: not one of {', '.join(TABLES)}")
     if fmt not in FORMATS:

@@ -7,6 +7,7 @@ import io
 import json
 import sqlite3
 import tracemalloc
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from test_report_plant import START, Planter
 from hitl_console.cli import main
 from hitl_console.core.catalogue import Catalogue
 from hitl_console.store import export
-from hitl_console.store.export import TABLES, ExportQuery, export_csv, export_jsonl
+from hitl_console.store.export import TABLES, ExportQuery, export_csv, export_jsonl, output_columns
 from hitl_console.store.queries import open_log
 from hitl_console.store.redact import redact
 
@@ -61,6 +62,23 @@ def _table(path: Path, table: str) -> tuple[list[str], list[tuple[object, ...]]]
     return [d[0] for d in cur.description], cur.fetchall()
 
 
+def _with_iso(cols: list[str]) -> list[str]:
+    """The log's columns with `<time>_iso` right after each time column (`at`, `*_at`)."""
+    return [x for c in cols for x in ([c, c + "_iso"] if _is_time(c) else [c])]
+
+
+def _is_time(col: str) -> bool:
+    return col == "at" or col.endswith("_at")
+
+
+def _iso(v: object) -> str | None:
+    """Epoch seconds as ISO-8601 UTC to the second (SQLite rounds to the millisecond, then drops it)."""
+    if v is None:
+        return None
+    assert isinstance(v, float)
+    return datetime.fromtimestamp(round(v, 3), UTC).replace(microsecond=0).isoformat()
+
+
 @pytest.mark.parametrize("table", list(TABLES))
 def test_jsonl_is_one_object_a_line_equal_to_the_rows(log: Path, tmp_path: Path, table: str) -> None:
     out = tmp_path / f"{table}.jsonl"
@@ -70,12 +88,58 @@ def test_jsonl_is_one_object_a_line_equal_to_the_rows(log: Path, tmp_path: Path,
     assert len(lines) == len(rows) > 0
     for line, row in zip(lines, rows, strict=True):
         obj = json.loads(line)
-        assert list(obj) == cols
+        assert list(obj) == _with_iso(cols)
         for c, v in zip(cols, row, strict=True):
             if c in TABLES[table].json_columns:
                 assert obj[c] == json.loads(str(v))  # JSON documents are embedded, not quoted
             else:
                 assert obj[c] == v, c  # floats are exact: they read back to the same value
+            if _is_time(c):
+                assert obj[c + "_iso"] == _iso(v), c
+
+
+@pytest.mark.parametrize("table", list(TABLES))
+def test_csv_has_the_same_columns_and_readable_times_as_jsonl(log: Path, tmp_path: Path, table: str) -> None:
+    j, c = tmp_path / "t.jsonl", tmp_path / "t.csv"
+    _run(["--db", str(log), "--table", table, "--format", "jsonl", "--out", str(j)])
+    _run(["--db", str(log), "--table", table, "--format", "csv", "--out", str(c)])
+    objs = [json.loads(x) for x in j.read_text(encoding="utf-8").splitlines()]
+    rows = list(csv.DictReader(io.StringIO(c.read_text(encoding="utf-8-sig"), newline="")))
+    assert list(rows[0]) == list(objs[0]) and len(rows) == len(objs)
+    times = [k for k in objs[0] if _is_time(k)]
+    assert times and all(list(objs[0])[list(objs[0]).index(t) + 1] == t + "_iso" for t in times)
+    nulls = 0
+    for obj, row in zip(objs, rows, strict=True):
+        for t in times:
+            iso = obj[t + "_iso"]
+            assert row[t + "_iso"] == (iso or "")  # the same text in both formats; empty for no time
+            if iso is None:
+                assert obj[t] is None
+                nulls += 1
+            else:  # it reads back as the epoch time it stands for, to the second
+                back = datetime.fromisoformat(iso)
+                assert back.utcoffset() is not None and back.utcoffset().total_seconds() == 0
+                assert abs(back.timestamp() - obj[t]) < 1
+                assert row[t] == repr(obj[t])  # the epoch column is unchanged
+    if table == "takeovers":
+        assert nulls  # a proactive takeover has no trigger time
+
+
+def test_an_exported_time_selects_its_row_with_since(log: Path, tmp_path: Path) -> None:
+    out = tmp_path / "chats.jsonl"
+    _run(["--db", str(log), "--table", "chats", "--out", str(out)])
+    late = max((json.loads(x) for x in out.read_text().splitlines()), key=lambda r: r["opened_at"])
+    assert late["opened_at_iso"] == "2026-01-02T00:00:00+00:00"  # START + 1 day
+    _run(["--db", str(log), "--table", "chats", "--since", late["opened_at_iso"], "--out", str(out)])
+    assert [json.loads(x)["chat_id"] for x in out.read_text().splitlines()] == [late["chat_id"]]
+
+
+def test_only_real_time_columns_get_a_readable_twin_and_only_once(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "t.db")
+    conn.execute("CREATE TABLE t (seen_at REAL, seen_at_iso TEXT, said_at TEXT, heat REAL, at REAL)")
+    assert output_columns(conn, "t") == [
+        ("seen_at", None), ("seen_at_iso", None), ("said_at", None), ("heat", None), ("at", None), ("at_iso", "at")
+    ]
 
 
 def test_csv_has_a_header_and_round_trips_tricky_text(log: Path, tmp_path: Path) -> None:
@@ -85,7 +149,8 @@ def test_csv_has_a_header_and_round_trips_tricky_text(log: Path, tmp_path: Path)
     assert raw.startswith(b"\xef\xbb\xbf")  # spreadsheets then read it as UTF-8
     cols, rows = _table(log, "messages")
     parsed = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
-    assert parsed[0] == cols and len(parsed) == len(rows) + 1
+    assert parsed[0] == _with_iso(cols) and len(parsed) == len(rows) + 1
+    cols = parsed[0]
     texts = [r[cols.index("text")] for r in parsed[1:]]
     assert TRICKY in texts  # quotes, newlines, tabs and non-ASCII survive
     # a cell that a spreadsheet would run as a formula is defused

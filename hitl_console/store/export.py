@@ -2,7 +2,8 @@
 
 JSONL rows are built by SQLite itself (``json_object``), which is what makes the export fast; CSV goes
 through :mod:`csv`. Columns are read from the log, so columns added later appear without a change here.
-To export another table, add an :class:`ExportTable` to :data:`TABLES`.
+Each time column (``at``, ``*_at``: epoch seconds) is followed by the same time as ISO-8601 UTC text
+(``at_iso``, ``*_at_iso``), in both formats. To export another table, add an :class:`ExportTable` to :data:`TABLES`.
 """
 
 from __future__ import annotations
@@ -69,6 +70,30 @@ def real_columns(conn: sqlite3.Connection, table: str) -> set[str]:
         for r in conn.execute(f"PRAGMA table_info({_quote(table)})")
         if str(r[2]).upper()[:4] in _REAL_TYPES
     }
+
+
+TIME_SUFFIX = "_at"  # the log's times (`at`, `*_at`): seconds since the Unix epoch (docs/schema.md)
+ISO_SUFFIX = "_iso"  # the readable companion of each: ISO-8601 UTC text, to the second
+_ISO_FORMAT = "%Y-%m-%dT%H:%M:%S+00:00"  # datetime.isoformat()'s form for UTC
+
+
+def output_columns(conn: sqlite3.Connection, table: str) -> list[tuple[str, str | None]]:
+    """The exported columns in order, as (name, time column it renders or None for a column of the log):
+    the log's columns, each time column (``at`` or ``*_at``, a REAL) followed by ``<name>_iso``."""
+    cols = columns(conn, table)
+    reals = real_columns(conn, table)
+    out: list[tuple[str, str | None]] = []
+    for c in cols:
+        out.append((c, None))
+        iso = c + ISO_SUFFIX
+        if ("_" + c).endswith(TIME_SUFFIX) and c in reals and iso not in cols:
+            out.append((iso, c))
+    return out
+
+
+def _iso_expr(col: str) -> str:
+    """The time column as ISO-8601 UTC text (NULL stays NULL; SQLite rounds to the millisecond first)."""
+    return f"strftime('{_ISO_FORMAT}', {_quote(col)}, 'unixepoch')"
 
 
 def _spec(conn: sqlite3.Connection, q: ExportQuery) -> tuple[ExportTable, list[str]]:
@@ -162,12 +187,13 @@ def export_jsonl(
     where: str = "log",
 ) -> int:
     """Write one JSON object a line. Returns the number of rows."""
-    spec, cols = _spec(conn, q)
+    spec, _ = _spec(conn, q)
     _prepare(conn, q)
     reals = real_columns(conn, q.table)
     pairs = ", ".join(
-        f"'{c.replace(chr(39), chr(39) * 2)}', {_column_expr(spec, c, q, as_json=True, real=c in reals)}"
-        for c in cols
+        f"'{c.replace(chr(39), chr(39) * 2)}', "
+        + (_iso_expr(src) if src else _column_expr(spec, c, q, as_json=True, real=c in reals))
+        for c, src in output_columns(conn, q.table)
     )
     cond, params = _where(spec, q)
     sql = f"SELECT json_object({pairs}) FROM {_quote(q.table)}{cond} ORDER BY {spec.order}"
@@ -200,15 +226,16 @@ def export_csv(
 ) -> int:
     """Write UTF-8 CSV and a header row; with ``bom`` (for files) a byte-order mark first, so spreadsheets
     detect the encoding (not for a pipe, where it would be a stray character)."""
-    spec, cols = _spec(conn, q)
+    spec, _ = _spec(conn, q)
     _prepare(conn, q)
-    exprs = ", ".join(_column_expr(spec, c, q, as_json=False) for c in cols)
+    out_cols = output_columns(conn, q.table)
+    exprs = ", ".join(_iso_expr(src) if src else _column_expr(spec, c, q, as_json=False) for c, src in out_cols)
     cond, params = _where(spec, q)
     sql = f"SELECT {exprs} FROM {_quote(q.table)}{cond} ORDER BY {spec.order}"
     total = count_rows(conn, q) if progress else 0
     text = io.TextIOWrapper(out, encoding="utf-8-sig" if bom else "utf-8", errors="replace", newline="", write_through=False)
     writer = csv.writer(text, lineterminator="\r\n")
-    writer.writerow(cols)
+    writer.writerow([c for c, _ in out_cols])
     try:
         return _stream(
             conn, sql, params, lambda rows: writer.writerows([[_cell(v) for v in r] for r in rows]), progress, total, where
