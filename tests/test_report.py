@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import sqlite3
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from test_report_plant import START, Planter
 
 from hitl_console.cli import main
 from hitl_console.core.catalogue import Catalogue
+from hitl_console.report_cmd import TOO_FEW, format_markdown, format_table, tables
 from hitl_console.store.queries import open_log
 from hitl_console.store.report import Report, Scope, build_report, mean_ci, t_quantile, welch_diff
 
@@ -270,14 +272,81 @@ def test_rating_intervals_stay_on_the_scale_and_small_rows_are_marked(
     _run(main_args)
     out = capsys.readouterr().out
     line = next(x for x in out.splitlines() if x.startswith("AI only"))
-    assert "too few: 3.67 [1.00, 5.00]" in line
+    assert "3.67 (too few)" in line and "[1.00, 5.00]" not in line  # no interval on 3 ratings
     tech_line = next(x for x in out.splitlines() if x.startswith("human after technical"))
-    assert "too few" not in tech_line
+    assert "3.50 [" in tech_line and "3.50 (too few)" not in tech_line  # its own 6 ratings are enough
+    assert "-0.17 (too few)" in tech_line  # its difference rests on AI only's 3 ratings
     _run([*main_args, "--format", "json"])
     doc = json.loads(capsys.readouterr().out)
     ai_json = next(r for r in doc["paths"] if r["path"] == "ai_only")
     assert ai_json["rating_ci95_clipped"] == [1.0, 5.0] and ai_json["too_few"] is True
     assert ai_json["rating_ci95"][0] < 1
+
+
+def _small_log(tmp_path: Path, catalogue: Catalogue, ai_only: int) -> Report:
+    """``ai_only`` rated AI-only chats, 6 after a technical escalation, 2 proactive, 1 nobody came to."""
+    db = tmp_path / f"small{ai_only}.db"
+    p = Planter(db, catalogue)
+    for i in range(ai_only):
+        p.chat("ai_only", t0=START + 10 * i, rating=4 + i % 2)
+    for i in range(6):
+        p.chat("after_technical", t0=START + 100 + 10 * i, rating=3 + i % 2, supervisor="sup1")
+    for i in range(2):
+        p.chat("proactive", t0=START + 200 + 10 * i, rating=5, supervisor="sup2")
+    p.chat("unattended", t0=START + 300, rating=1)
+    p.close()
+    return build_report(open_log(db), Scope())
+
+
+@pytest.mark.parametrize("ai_only", [3, 8])
+def test_too_few_reads_the_same_in_every_column_and_form(
+    tmp_path: Path, catalogue: Catalogue, ai_only: int
+) -> None:
+    rep = _small_log(tmp_path, catalogue, ai_only)
+    title, header, rows, note = tables(rep)[0]
+    cells = {r[0]: dict(zip(header, r, strict=True)) for r in rows}
+    rating, diff = "rating\n[95% CI]", "vs AI only\n[95% CI]"
+    marked = [(label, col) for label, r in cells.items() for col, c in r.items() if "too few" in c]
+    # one form wherever it appears: the figure, then the mark; never an interval beside it
+    assert marked and all(re.fullmatch(r"[+-]?\d\.\d\d \(too few\)", cells[lb][col]) for lb, col in marked)
+    assert {col for _, col in marked} <= {rating, diff}
+    for small in ("proactive takeover", "trigger fired, nobody came"):  # 2 and 1 ratings
+        assert cells[small][rating].endswith(TOO_FEW) and cells[small][diff].endswith(TOO_FEW)
+    tech = cells["human after technical escalation"]
+    assert "[" in tech[rating]  # 6 ratings: the interval
+    assert tech[diff].endswith(TOO_FEW) == (ai_only < 5)  # the difference is as good as AI only's ratings
+    assert cells["AI only"][rating].endswith(TOO_FEW) == (ai_only < 5)
+    assert note.startswith(TOO_FEW) and "5 ratings" in note
+    text, md = format_table(rep), format_markdown(rep)
+    assert text.count(note.split(" (")[0]) == 1 and md.count(note) == 1  # explained once, under the table
+    for label, col in marked:
+        assert f" {cells[label][col]} |" in md and cells[label][col] in text
+
+
+def test_the_table_reads_at_80_columns(tmp_path: Path, catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    rep = _small_log(tmp_path, catalogue, 3)
+    narrow, wide = format_table(rep, 80), format_table(rep, 200)
+    assert max(map(len, narrow.splitlines())) <= 80 < max(map(len, wide.splitlines()))
+    # the outcome table continues below, the handling path repeated; each figure is still there once
+    for label in ("AI only", "human after technical escalation", "trigger fired, nobody came"):
+        assert sum(x.startswith(label) for x in narrow.splitlines()) == 2
+        assert sum(x.startswith(label) for x in wide.splitlines()) == 1
+    for _, _, rows, _ in tables(rep)[:2]:
+        for r in rows:  # every cell is on one of its row's lines
+            lines = [x for x in narrow.splitlines() if x.startswith(r[0] + "  ")]
+            assert lines and all(any(c in x for x in lines) for c in r[1:]), r
+    # the two reply latencies share their label over the median and the mean
+    top, bottom = (x for x in narrow.splitlines() if "reply latency" in x or x.startswith("supervisor"))
+    assert top.count("reply latency") == 1 and bottom.split()[-5:] == ["median", "mean", "msgs", "load", "load"]
+    span = top.index("reply latency"), top.index("reply latency") + len("reply latency")
+    assert span[0] <= bottom.index("median") < bottom.index("mean") + len("mean") <= span[1]
+    monkeypatch.setenv("COLUMNS", "80")
+    _run(["report", "--db", str(tmp_path / "small3.db")])
+    assert capsys.readouterr().out == narrow
+    monkeypatch.setenv("COLUMNS", "200")
+    _run(["report", "--db", str(tmp_path / "small3.db")])
+    assert capsys.readouterr().out == wide
 
 
 def _run(args: list[str]) -> None:
