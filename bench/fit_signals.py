@@ -121,6 +121,7 @@ class Example:
     y_mild: int = 0  # mean rating < 3
     soft: float = 0.0  # forecast moments: 3 - the lowest mean rating among the next 3 customer turns
     agent: bool = False  # forecast moments: right after an agent turn
+    turn: int = -1  # forecast moments: the index of the turn in its dialogue
 
 
 # N-gram features are 1/sqrt(number of n-grams of the text) (as M.gram_sum scores them), times this
@@ -162,7 +163,7 @@ def run(
     scores: list[float] = []
     risks: list[float] = []
     ci = 0
-    for t in dialogue:
+    for j, t in enumerate(dialogue):
         start = len(sig.trace)
         if t.role == "customer":
             scores.append(sig.add_customer(t.text))
@@ -196,6 +197,7 @@ def run(
                             ok,
                             soft=3.0 - low,
                             agent=t.role == "agent",
+                            turn=j,
                         )
                     )
         if t.role == "customer":
@@ -313,6 +315,7 @@ class Stages:
     milds: list[M.Linear]
     risk: list[list[Example]]  # per fold: forecast moments, features from out-of-fold models
     risk_corpus: list[list[str]]  # the corpus of each forecast moment (when known)
+    risk_dialogue: list[list[Dialogue]]  # the dialogue of each forecast moment
 
 
 def stages(
@@ -336,6 +339,7 @@ def stages(
     # risk: features from a frustration model that never saw the dialogue, like at run time
     risk: list[list[Example]] = []
     risk_corpus: list[list[str]] = []
+    risk_dialogue: list[list[Dialogue]] = []
     for k, f in enumerate(folds):
         m = M.Models()
         m.frustration = fit_linear(
@@ -344,14 +348,17 @@ def stages(
         m.mild = milds[k]
         rs: list[Example] = []
         cs: list[str] = []
+        ds: list[Dialogue] = []
         for d in f:
             r = run(d, m, risk_norm=p.risk_norm)[1]
             rs += r
             cs += [(corpus_of or {}).get(id(d), "")] * len(r)
+            ds += [d] * len(r)
         risk.append(rs)
         risk_corpus.append(cs)
+        risk_dialogue.append(ds)
     say(f"risk features: {sum(len(r) for r in risk)} moments")
-    return Stages(stage1, stage2, milds, risk, risk_corpus)
+    return Stages(stage1, stage2, milds, risk, risk_corpus, risk_dialogue)
 
 
 def fit_risk(examples: Sequence[Example], p: Params) -> M.Linear:
