@@ -52,15 +52,15 @@ async def test_wide_terminals_give_names_room_and_narrow_ones_cut_them_visibly()
 def test_layouts_go_from_widest_to_narrowest_and_the_header_matches() -> None:
     fixed = [lay.fixed for lay in LAYOUTS]
     assert fixed == sorted(fixed, reverse=True)
-    assert layout_for(400) is LAYOUTS[0] and layout_for(60) is LAYOUTS[-1]
+    assert layout_for(400) == LAYOUTS[0] and layout_for(60) == LAYOUTS[-1]
     for width in (79, 99, 119, 159, 219):
         lay = layout_for(width)
-        assert width - lay.fixed >= MIN_LAST or lay is LAYOUTS[-1]
+        assert width - lay.fixed >= MIN_LAST or lay == LAYOUTS[-1]
         head = header_line(width)
         assert head.rstrip().endswith("last message") and ("handler" in head) == bool(lay.widths[4])
 
 
-async def test_a_customer_waiting_for_my_reply_shows_the_wait_and_comes_right_after_the_queue() -> None:
+async def test_a_customer_waiting_for_my_reply_shows_the_wait_and_comes_before_the_queue() -> None:
     from hitl_console.tui.order import sort_rows
 
     mine = replace(ROW, id="C00050", status=ChatStatus.HUMAN, holder="me", reply_due_at=160.0)
@@ -74,4 +74,31 @@ async def test_a_customer_waiting_for_my_reply_shows_the_wait_and_comes_right_af
     ai = replace(ROW, id="C00051", status=ChatStatus.AI, trigger=None, trigger_at=None, candidate=True, risk=0.9)
     done = replace(mine, id="C00052", reply_due_at=None)
     order = [r.id for r in sort_rows([done, ai, mine, ROW], "needs_human", "me")]
-    assert order == ["C00042", "C00050", "C00051", "C00052"]
+    assert order == ["C00050", "C00042", "C00051", "C00052"]
+
+
+def test_a_cut_id_keeps_its_start_and_its_end() -> None:
+    from hitl_console.tui.widgets.floor_table import fit_middle
+
+    assert fit_middle("C00042", 6) == "C00042"
+    uuid = "3f2a9c1e-77b0-4f7e-9a51-0c3d2e9a4e60"
+    cut = fit_middle(uuid, 13)
+    assert len(cut) == 13 and cut.startswith("3f2a9c") and cut.endswith("a4e60") and "…" in cut
+    assert fit_middle(uuid, 13) != fit_middle("3f2a9c1e-0000-4f7e-9a51-0c3d2e9a1111", 13)
+
+
+async def test_the_id_column_widens_to_the_longest_id_and_the_titles_follow() -> None:
+    app = TableApp()
+    async with app.run_test(size=(160, 10)) as pilot:
+        t = app.query_one(FloorTable)
+        t.set_rows([ROW, replace(ROW, id="C00003-2")], now=172.0)
+        await pilot.pause()
+        assert t.id_width == 8
+        line = t._render_row(replace(ROW, id="C00003-2"), t.size.width, False).text
+        assert line.startswith("! C00003-2 ")
+        head = header_line(t.size.width, id_width=t.id_width)
+        assert head.index("customer") == line.index("Alexandra")
+        t.set_rows([replace(ROW, id="3f2a9c1e-77b0-4f7e-9a51-0c3d2e9a4e60")], now=172.0)
+        assert t.id_width == 13
+        t.set_rows([ROW], now=172.0)  # the column does not shrink back and forth as chats come and go
+        assert t.id_width == 13

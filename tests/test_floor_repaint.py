@@ -113,3 +113,28 @@ async def test_the_order_holds_while_the_supervisor_moves_and_catches_up_after(t
         assert [r.id for r in t.rows] == [r.id for r in sort_rows(t.rows, "needs_human", "alice")]
         assert "held" not in str(app.screen.query_one("#order").render())
     rt.close()
+
+
+async def test_the_cursor_follows_its_chat_in_view_and_keeps_its_place_when_the_chat_leaves_the_view() -> None:
+    app = TableApp()
+    async with app.run_test(size=(120, 12)) as pilot:
+        t = app.query_one(FloorTable)
+        rows = [chat(i) for i in range(60)]
+        t.set_rows(rows, now=0.0)
+        await pilot.pause()
+        assert t.selected_id == "C00000" and t.cursor == 0
+        # two new escalations come in above: the chat moves down two lines, still in view, the cursor follows it
+        t.set_rows([chat(100), chat(101), *rows], now=1.0)
+        assert t.selected_id == "C00000" and t.cursor == 2
+        # a colleague takes it and it sorts 50 lines down: the view stays at the top, the cursor on line 2
+        moved = [chat(100), chat(101), *rows[1:50], rows[0], *rows[50:]]
+        t.set_rows(moved, now=2.0)
+        await pilot.pause()
+        assert int(t.scroll_offset.y) == 0
+        assert t.cursor == 2 and t.selected_id == moved[2].id
+        # a chat moved by the supervisor's own keys is followed as before
+        await pilot.press("end")
+        assert t.selected_id == moved[-1].id and int(t.scroll_offset.y) > 0
+        t.to_top()
+        await pilot.pause()
+        assert t.cursor == 0 and t.selected_id == moved[0].id and int(t.scroll_offset.y) == 0

@@ -172,8 +172,10 @@ async def test_filter_and_sort(tmp_path: Path) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert len(table(app).rows) == len(everyone)
-        await pilot.press("s")  # next order: escalation risk
+        await pilot.press("end", "s")  # next order: escalation risk, and the cursor goes to its top
         await pilot.pause()
+        assert table(app).cursor == 0 and table(app).selected_id == table(app).rows[0].id
+        assert int(table(app).scroll_offset.y) == 0
         risks = [r.risk for r in table(app).rows]
         assert risks == sorted(risks, reverse=True)
         assert [r.id for r in table(app).rows] == [r.id for r in sort_rows(everyone, "risk", "alice")]

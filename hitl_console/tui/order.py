@@ -12,19 +12,20 @@ _INF = float("inf")
 
 
 def _needs_human(me: str) -> Callable[[ChatRow], tuple[float | str, ...]]:
-    """Escalated chats first (longest waiting first, then by risk), then my takeovers whose customer waits
-    for my reply (longest first), then AI chats by risk (proactive candidates first), then my other
-    takeovers, then other humans' chats."""
+    """My takeovers whose customer waits for my reply first (longest first: a handful at most, under the
+    takeover cap, and nobody else will answer them), then escalated chats (longest waiting first, then by
+    risk), then AI chats by risk (proactive candidates first), then my other takeovers, then other humans'
+    chats."""
 
     def key(r: ChatRow) -> tuple[float | str, ...]:
         st = r.status
         if st is ChatStatus.ESCALATED:
-            return (0, r.trigger_at if r.trigger_at is not None else _INF, -r.risk, r.id)
+            return (1, r.trigger_at if r.trigger_at is not None else _INF, -r.risk, r.id)
         if st is ChatStatus.AI:
             return (2, 0 if r.candidate else 1, -r.risk, r.opened_at, r.id)
         if r.holder == me:
             if r.reply_due_at is not None:
-                return (1, r.reply_due_at, 0, r.id)
+                return (0, r.reply_due_at, 0, r.id)
             return (3, r.opened_at, 0, r.id)
         return (4, r.opened_at, 0, r.id)
 

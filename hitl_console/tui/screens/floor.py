@@ -68,7 +68,7 @@ class FloorScreen(Screen[None]):
 
     def on_floor_table_resized(self, event: FloorTable.Resized) -> None:
         # the titles span the screen; the columns are the table's (one cell narrower with a scrollbar)
-        head = header_line(self.size.width, event.width)
+        head = header_line(self.size.width, event.width, self.query_one(FloorTable).id_width)
         self.query_one("#columns", Static).update(Text(head, "bold", end=""), layout=False)
 
     # -- drawing ------------------------------------------------------------------------------------
@@ -102,9 +102,12 @@ class FloorScreen(Screen[None]):
             self._order_text = t.plain
             self.query_one("#order", Static).update(t, layout=False)
 
-    def refresh_now(self) -> None:
+    def refresh_now(self, *, to_top: bool = False) -> None:
+        """Order the view now; ``to_top``: then put the cursor on the first chat (a new order or filter)."""
         if self.view is not None:
             self.show(self.view, resort=True)
+            if to_top:
+                self.query_one(FloorTable).to_top()
 
     # -- actions ------------------------------------------------------------------------------------
     def _selected_id(self) -> str | None:
@@ -141,12 +144,12 @@ class FloorScreen(Screen[None]):
 
     def action_sort(self) -> None:
         self.sort_mode = next_sort(self.sort_mode).id
-        self.refresh_now()
+        self.refresh_now(to_top=True)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value.strip()
-        self.refresh_now()
+        self.refresh_now(to_top=True)
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
@@ -161,4 +164,4 @@ class FloorScreen(Screen[None]):
             box.value = ""
             box.display = False
             self.query_one(FloorTable).focus()
-            self.refresh_now()
+            self.refresh_now(to_top=True)

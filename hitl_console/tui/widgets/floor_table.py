@@ -9,7 +9,8 @@ screen no more than the few dozen lines it shows.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -46,6 +47,10 @@ class Layout:
         """Cells taken by the shown columns and their separators."""
         return sum(w + 1 for w in self.widths if w)
 
+    def with_id(self, width: int) -> Layout:
+        """This layout with the chat id column ``width`` cells wide."""
+        return replace(self, widths=(self.widths[0], width, *self.widths[2:]))
+
 
 # From the widest to the narrowest; the first one that leaves the last message MIN_LAST cells is used.
 LAYOUTS: tuple[Layout, ...] = (
@@ -55,6 +60,10 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout((1, 6, 8, 12, 0, 9, 5, 4, 4, 5), spark=False, risk_bar=False),  # no handler: ● marks yours
 )
 MIN_LAST = 20
+# The chat id column: as wide as the longest id seen (a platform's ids may be UUIDs), within these bounds;
+# a longer id keeps its start and its end ("3f2a9c…a4e60"), where ids that share a prefix differ.
+ID_MIN = 6
+ID_MAX = 13
 
 
 def _fit(text: str, width: int) -> str:
@@ -62,11 +71,24 @@ def _fit(text: str, width: int) -> str:
     return text if cell_len(text) <= width else set_cell_size(text, max(0, width - 1)) + "…"
 
 
-def layout_for(width: int) -> Layout:
+def fit_middle(text: str, width: int) -> str:
+    """``text`` in ``width`` cells; when it is cut, its start and end with an ellipsis between them."""
+    if cell_len(text) <= width:
+        return text
+    if width < 3:
+        return set_cell_size(text, width)
+    head = width // 2
+    tail = width - 1 - head
+    return set_cell_size(text, head) + "…" + text[len(text) - tail:]
+
+
+@lru_cache(maxsize=64)
+def layout_for(width: int, id_width: int = ID_MIN) -> Layout:
     for lay in LAYOUTS:
+        lay = lay.with_id(id_width)
         if width - lay.fixed >= MIN_LAST:
             return lay
-    return LAYOUTS[-1]
+    return LAYOUTS[-1].with_id(id_width)
 
 
 _RED = Style(color="bright_red", bold=True)
@@ -84,9 +106,10 @@ _STATUS = {
 }
 
 
-def header_line(width: int, table_width: int | None = None) -> str:
-    """The column titles, ``width`` cells wide, for a table ``table_width`` cells wide (default: ``width``)."""
-    lay = layout_for(width if table_width is None else table_width)
+def header_line(width: int, table_width: int | None = None, id_width: int = ID_MIN) -> str:
+    """The column titles, ``width`` cells wide, for a table ``table_width`` cells wide (default: ``width``)
+    whose chat id column is ``id_width`` cells wide."""
+    lay = layout_for(width if table_width is None else table_width, id_width)
     parts = []
     for title, w in zip(TITLES, lay.widths, strict=False):
         if w:
@@ -96,7 +119,9 @@ def header_line(width: int, table_width: int | None = None) -> str:
 
 
 class FloorTable(ScrollView, can_focus=True):
-    """The live chats, one per line, with a cursor that follows the selected chat as the order changes."""
+    """The live chats, one per line, with a cursor that follows the selected chat as the order changes,
+    as long as the chat stays in view: a chat that the new order takes out of view leaves the cursor where
+    it is on the screen, so the view never scrolls by itself (the queue at the top stays in sight)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor(-1)", "Up", show=False, id="floor.up"),
@@ -109,18 +134,11 @@ class FloorTable(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {"floor-table--cursor"}
 
     class Resized(Message):
-        """The table's width changed (the screen redraws the column titles for it)."""
+        """The table's width, or its id column's, changed (the screen redraws the column titles for it)."""
 
         def __init__(self, width: int) -> None:
             super().__init__()
             self.width = width
-
-    class Moved(Message):
-        """The cursor moved to another chat."""
-
-        def __init__(self, chat_id: str | None) -> None:
-            super().__init__()
-            self.chat_id = chat_id
 
     def __init__(self, me: str, thresholds: Thresholds, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -130,6 +148,7 @@ class FloorTable(ScrollView, can_focus=True):
         self.now = 0.0
         self.cursor = 0
         self.selected_id: str | None = None
+        self.id_width = ID_MIN  # grows to the longest id seen (up to ID_MAX), never shrinks: no flapping
         self._cache: dict[tuple[object, ...], Strip] = {}
         self._base_style: Style | None = None  # this widget's rich_style (costly: it walks the ancestors)
         self._drawn: dict[int, tuple[object, ...]] = {}
@@ -153,10 +172,19 @@ class FloorTable(ScrollView, can_focus=True):
         """Show a new ordered list; repaint only the visible lines that changed."""
         self.rows = rows
         self.now = now
+        longest = max((len(r.id) for r in rows), default=0)
+        if longest > self.id_width and self.id_width < ID_MAX:
+            self.id_width = min(longest, ID_MAX)
+            self._cache.clear()
+            self._drawn.clear()
+            self.refresh()
+            self.post_message(self.Resized(self.size.width))
         if self.selected_id is not None:
+            top, height = int(self.scroll_offset.y), self.size.height
             for i, r in enumerate(rows):
                 if r.id == self.selected_id:
-                    self.cursor = i
+                    if height <= 0 or top <= i < top + height:
+                        self.cursor = i
                     break
         self.cursor = max(0, min(self.cursor, len(rows) - 1))
         sel = self.selected
@@ -238,7 +266,15 @@ class FloorTable(ScrollView, can_focus=True):
         self.refresh_line(old)
         self.refresh_line(index)
         self._keep_cursor_visible()
-        self.post_message(self.Moved(self.selected_id))
+
+    def to_top(self) -> None:
+        """The cursor on the first chat and the view at the top (a new order or filter), without counting
+        as a key press (the order is not held)."""
+        self.cursor = 0
+        self.selected_id = self.rows[0].id if self.rows else None
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self._drawn.clear()
+        self.refresh()
 
     def moved_within(self, seconds: float) -> bool:
         """The cursor was moved by a key within the last ``seconds``."""
@@ -292,7 +328,7 @@ class FloorTable(ScrollView, can_focus=True):
     def _render_row(self, r: ChatRow, width: int, is_cursor: bool) -> Strip:
         th = self.th
         segs: list[Segment] = []
-        lay = layout_for(width)
+        lay = layout_for(width, self.id_width)
         widths = lay.widths
         rest = width - lay.fixed
         last = len(widths)
@@ -314,7 +350,7 @@ class FloorTable(ScrollView, can_focus=True):
             cell("●", _GREEN, 0)
         else:
             cell(" ", _PLAIN, 0)
-        cell(r.id, _PLAIN, 1)
+        cell(fit_middle(r.id, widths[1]), _PLAIN, 1)
         cell(_fit(r.customer, widths[2]), _PLAIN, 2)
         cell(_fit(r.intent, widths[3]), _DIM if r.intent == "?" else _PLAIN, 3)
         if r.holder is not None:
