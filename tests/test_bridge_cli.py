@@ -91,7 +91,7 @@ def test_demo_platform_on_a_busy_port_is_one_line(capsys: pytest.CaptureFixture[
     assert code == 2 and err.count("\n") == 1 and f"cannot listen on 127.0.0.1:{port}" in err
 
 
-async def test_the_floor_screen_shows_the_link_state(tmp_path: Path) -> None:
+async def test_the_floor_and_the_workspace_show_the_link_state(tmp_path: Path) -> None:
     async with demo() as run:
         rt = build_bridge(fast_settings(), run.server.url, token=TOKEN, db=tmp_path / "log.db", name="alice")
         app = make_app(rt, "alice", tmp_path / "log.db", threaded=False)
@@ -103,6 +103,9 @@ async def test_the_floor_screen_shows_the_link_state(tmp_path: Path) -> None:
             assert "link connected" in str(bar.render()) and run.server.url in str(bar.render())
             await run.server.stop()
             await wait_for(lambda: "link reconnecting" in str(app.sub_title), 5.0)
+            await pilot.pause(0.6)
+            assert "link reconnecting" in str(app.screen.query_one("#bridge-link").render())
+            await app.open_chat(next(iter(rt.floor.chats)))  # the workspace shows it too, not only a notice
             await pilot.pause(0.6)
             assert "link reconnecting" in str(app.screen.query_one("#bridge-link").render())
             titles = [n.title for n in app._notifications]

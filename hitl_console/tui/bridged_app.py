@@ -8,13 +8,13 @@ from textual.widgets import Static
 from hitl_console.bridge.link import Link, LinkState
 from hitl_console.tui.app import HitlApp
 from hitl_console.tui.runtime import ConsoleRuntime
-from hitl_console.tui.screens.floor import FloorScreen
 
 _LINK_STYLE = {LinkState.CONNECTED: "green", LinkState.DOWN: "bold reverse red"}
 
 
 class BridgedApp(HitlApp):
-    """The console, plus the link's state: a line above the KPIs, and a notice when it changes."""
+    """The console, plus the link's state: a line above the KPIs of the floor and of a chat's workspace,
+    and a notice when it changes."""
 
     def __init__(self, runtime: ConsoleRuntime, link: Link) -> None:
         super().__init__(runtime)
@@ -30,10 +30,11 @@ class BridgedApp(HitlApp):
         if not self.screen_stack:
             return  # closing
         screen = self.screen
-        if isinstance(screen, FloorScreen):
+        kpis = screen.query("#kpis")  # the floor and the chat workspace: the link's line sits above their KPIs
+        if kpis:
             bars = screen.query("#bridge-link")
             if not bars:
-                screen.mount(Static("", id="bridge-link", markup=False), before=screen.query_one("#kpis"))
+                screen.mount(Static("", id="bridge-link", markup=False), before=kpis.first())
                 bars = screen.query("#bridge-link")
             style = _LINK_STYLE.get(snap.state, "bold reverse yellow")
             for bar in bars.results(Static):
