@@ -145,6 +145,78 @@ def test_cross_reference_errors(tmp_path: Path, old: str, new: str, expected: st
     assert expected in error_of(tmp_path, GOOD.replace(old, new, 1))
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "path", "expected"),
+    [
+        ('text = "I cannot help with that."', 'text = "I cannot help with that."\ndelay = "8"', "chats[0].turns[1].delay",
+         'should be a number, not the string "8"'),
+        ("[chats.expect]", '[chats.expect]\nproactive = "no"', "chats[0].expect.proactive",
+         'should be true or false, not the string "no"'),
+        ("[chats.expect]", '[chats.expect]\ntake_over = "off"', "chats[0].expect.take_over",
+         'should be true or false, not the string "off"'),
+        ('customer = "Ana"', 'customer = "Ana"\neligible = 1', "chats[0].eligible",
+         "should be true or false, not the integer 1"),
+        ('customer = "Ana"', 'customer = "Ana"\nresolve_rating = 4.0', "chats[0].resolve_rating",
+         "should be a whole number, not the number 4.0"),
+        ("confidence = 0.3", "confidence = true", "chats[0].turns[1].confidence",
+         "should be a number, not the boolean true"),
+        ('customer = "Ana"', "customer = 7", "chats[0].customer", "should be a string (in quotes), not the integer 7"),
+        ('any = ["sorry", "apolog*"]', 'any = "sorry"', "rules.sorry.any", 'should be an array ([...]), not the string "sorry"'),
+    ],
+)
+def test_wrong_types_are_rejected_not_coerced(tmp_path: Path, old: str, new: str, path: str, expected: str) -> None:
+    assert old in GOOD
+    bad = GOOD.replace(old, new, 1)
+    line = line_no(bad, new.splitlines()[-1])
+    assert error_of(tmp_path, bad) == f"{tmp_path / 's.toml'}:{line}: {path}: {expected}"
+
+
+def test_strict_types_still_take_what_toml_means(tmp_path: Path) -> None:
+    """An integer is a valid float, an enum is a TOML string, a real boolean is a boolean."""
+    ok = GOOD.replace('text = "I cannot help with that."', 'text = "I cannot help with that."\ndelay = 8', 1).replace(
+        "[chats.expect]", "[chats.expect]\nproactive = true\nweight = 2\nwindow = { closes_after_s = 30 }", 1
+    )
+    chat = load_scenario(write(tmp_path, ok)).chats[0]
+    assert chat.turns[1].delay == 8.0 and isinstance(chat.turns[1].delay, float)
+    assert chat.expect.proactive is True and chat.expect.weight == 2.0 and chat.expect.window.closes_after_s == 30.0
+    assert chat.turns[1].trigger == "technical"
+
+
+def test_actions_files_are_strict_too(tmp_path: Path) -> None:
+    sc = load_scenario(write(tmp_path, GOOD))
+    with pytest.raises(ScenarioError) as ei:
+        load_actions(write(tmp_path, '[[actions]]\ndo = "take_over"\ndelay = "5"\n', "a.toml"), sc)
+    assert str(ei.value) == f"{tmp_path / 'a.toml'}:3: actions[0].delay: should be a number, not the string \"5\""
+
+
+@pytest.mark.parametrize(
+    ("window", "expected"),
+    [
+        ('{ opens = "bye", closes = "ai1" }', "the window closes before it opens: 'ai1' plays 60 s before 'bye'"),
+        ('{ opens = "ai1", closes = "ai1" }', "the window opens and closes at the same turn ('ai1')"),
+        ('{ opens = "open", closes = "ai1" }', None),
+        ('{ opens = "ai1", closes = "bye" }', None),
+        ('{ closes = "ai1" }', None),  # opens at once, when the chat opens
+        ('{ opens = "ai1", closes = "ok" }', None),  # 'ok' only plays after a branch: no order to check
+    ],
+)
+def test_a_window_must_close_after_it_opens(tmp_path: Path, window: str, expected: str | None) -> None:
+    text = GOOD.replace("[chats.expect]", f"[chats.expect]\nwindow = {window}", 1)
+    if expected is None:
+        load_scenario(write(tmp_path, text))
+        return
+    msg = error_of(tmp_path, text)
+    assert msg.startswith(f"{tmp_path / 's.toml'}:{line_no(text, 'window =')}: chats[0].expect.window.closes: ")
+    assert expected in msg
+
+
+def test_a_window_closing_with_no_delay_after_it_opens(tmp_path: Path) -> None:
+    text = GOOD.replace('text = "Bye."', 'text = "Bye."\ndelay = 0', 1).replace(
+        'delay = 60\n', "", 1
+    ).replace("[chats.expect]", '[chats.expect]\nwindow = { opens = "ai1", closes = "bye" }', 1)
+    assert "plays at the moment 'ai1' opens it" in error_of(tmp_path, text)
+
+
 def test_unreadable_files(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="no such file"):
         load_scenario(tmp_path / "missing.toml")

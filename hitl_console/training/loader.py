@@ -68,8 +68,45 @@ def _validate(model: type[M], path: Path, text: str, raw: dict[str, Any]) -> M:
                 msg = "unknown field"
             elif err["type"] == "missing":
                 msg = "required field missing"
+            elif err["type"] in _TYPE_ERRORS:
+                msg = f"{_TYPE_ERRORS[err['type']]}, not {_toml_kind(err['input'])}"
             out.append(f"{_where(path, lines, loc)}: {msg}")
         raise ScenarioError(_one_a_line(out)) from None
+
+
+_TYPE_ERRORS = {
+    "bool_type": "should be true or false",
+    "int_type": "should be a whole number",
+    "float_type": "should be a number",
+    "string_type": "should be a string (in quotes)",
+    "list_type": "should be an array ([...])",
+    "dict_type": "should be a table",
+    "model_type": "should be a table",
+    "model_attributes_type": "should be a table",
+}
+
+
+def _toml_kind(value: object) -> str:
+    """What a TOML value is, as an error message names it: ``the string "8"``, ``the integer 1``..."""
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int):
+        return f"the integer {value}"
+    if isinstance(value, float):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:39] + "…"
+        return f'the string "{_printable(shown)}"'
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return f"a {type(value).__name__}"  # dates and times
+
+
+def _printable(text: str) -> str:
+    """A value quoted in an error message: control characters shown as '?'."""
+    return "".join("?" if ord(c) < 32 or 0x7F <= ord(c) < 0xA0 else c for c in text)
 
 
 def _one_a_line(errors: list[str]) -> str:
@@ -120,6 +157,32 @@ def _cycle(chat: ChatScript) -> list[str] | None:
     return None
 
 
+def _window_order(chat: ChatScript) -> str | None:
+    """A window that closes before (or as) it opens, on the timeline nobody intervenes in; None if fine.
+
+    The window opens when its ``opens`` turn has played and closes when its ``closes`` turn has played, so
+    ``closes`` must come after ``opens``. Turns on separate branch-only paths cannot be ordered and pass."""
+    w = chat.expect.window
+    ids = chat.turn_ids()
+    if w.opens is None or w.closes is None or w.opens not in ids or w.closes not in ids:
+        return None
+    o, c = ids.index(w.opens), ids.index(w.closes)
+    after_opens = chat.plays_after(o)
+    if c in after_opens:
+        if after_opens[c] > 0:
+            return None
+        if c == o:
+            return f"the window opens and closes at the same turn ('{w.opens}'): no takeover could be in it"
+        return f"the window closes at '{w.closes}', which plays at the moment '{w.opens}' opens it (no delay)"
+    after_closes = chat.plays_after(c)
+    if o in after_closes:
+        return (
+            f"the window closes before it opens: '{w.closes}' plays {after_closes[o]:g} s before "
+            f"'{w.opens}' (closes must be a later turn than opens)"
+        )
+    return None
+
+
 def _chat_problems(chat: ChatScript, rules: set[str], loc: Loc) -> Iterator[tuple[Loc, str]]:
     ids = chat.turn_ids()
     seen: set[str] = set()
@@ -165,6 +228,9 @@ def _chat_problems(chat: ChatScript, rules: set[str], loc: Loc) -> Iterator[tupl
         ref = getattr(ex.window, name)
         if ref is not None and ref not in ids_set:
             yield (*loc, "expect", "window", name), f"no turn '{ref}' in this chat"
+    order = _window_order(chat)
+    if order is not None:
+        yield (*loc, "expect", "window", "closes"), order
     if ex.window.closes is not None and ex.window.closes_after_s is not None:
         yield (*loc, "expect", "window", "closes_after_s"), "give closes or closes_after_s, not both"
     for i, ref in enumerate(ex.say):

@@ -18,7 +18,7 @@ from hitl_console.store.writer import Store
 from hitl_console.training.loader import load_scenario
 from hitl_console.training.phrases import label
 from hitl_console.training.player import Entry, ScenarioPlayer
-from hitl_console.training.schema import Actions, ChatScript, Scenario
+from hitl_console.training.schema import Actions, Scenario
 from hitl_console.training.scoring import best_rating, overall, score_chat
 
 
@@ -121,26 +121,12 @@ async def play_actions(rt: RehearsalRuntime, actions: Actions) -> None:
         pass
 
 
-def _natural_times(chat: ChatScript) -> dict[str, float]:
-    """When each turn plays if nobody intervenes (scenario seconds)."""
-    out: dict[str, float] = {}
-    ids = chat.turn_ids()
-    i: int | None = 0
-    t = chat.start
-    while i is not None and ids[i] not in out:
-        if i:
-            t += chat.turns[i].delay
-        out[ids[i]] = round(t, 3)
-        i = chat.successor(i)
-    return out
-
-
 def ideal(sc: Scenario) -> list[dict[str, Any]]:
     """What an expert does, chat by chat (times are those of the timeline left to itself)."""
     out: list[dict[str, Any]] = []
     for chat in sc.chats:
         ex = chat.expect
-        nat = _natural_times(chat)
+        nat = chat.natural_times()
         best = best_rating(chat)
         if ex.take_over:
             opens = chat.start if ex.window.opens is None else nat.get(ex.window.opens)

@@ -19,7 +19,10 @@ ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """No unknown fields and no type coercion: ``delay = "8"``, ``proactive = "no"`` or ``eligible = 1`` are
+    errors, not silently converted. (Enums are TOML strings and an integer is a valid float, as TOML intends.)"""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Rule(_Strict):
@@ -135,6 +138,24 @@ class ChatScript(_Strict):
             ids = self.turn_ids()
             return ids.index(turn.next) if turn.next in ids else None
         return index + 1 if index + 1 < len(self.turns) else None
+
+    def plays_after(self, index: int) -> dict[int, float]:
+        """The turns that play by themselves from turn ``index`` on, each with the seconds after it (0 for
+        ``index`` itself). Branches are not followed: this is the timeline nobody intervenes in."""
+        out: dict[int, float] = {}
+        elapsed = 0.0
+        i: int | None = index
+        while i is not None and i not in out:
+            if i != index:
+                elapsed += self.turns[i].delay
+            out[i] = elapsed
+            i = self.successor(i)
+        return out
+
+    def natural_times(self) -> dict[str, float]:
+        """When each turn plays if nobody intervenes (scenario seconds)."""
+        ids = self.turn_ids()
+        return {ids[i]: round(self.start + dt, 3) for i, dt in self.plays_after(0).items()}
 
 
 class Scenario(_Strict):
