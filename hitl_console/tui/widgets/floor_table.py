@@ -41,6 +41,7 @@ class Layout:
     widths: tuple[int, ...]
     spark: bool  # the frustration cell carries its sparkline
     risk_bar: bool  # the risk cell carries its bar
+    min_last: int = 20  # used when it leaves the last message at least this many cells
 
     @property
     def fixed(self) -> int:
@@ -52,14 +53,14 @@ class Layout:
         return replace(self, widths=(self.widths[0], width, *self.widths[2:]))
 
 
-# From the widest to the narrowest; the first one that leaves the last message MIN_LAST cells is used.
+# From the widest to the narrowest; the first one that leaves the last message its ``min_last`` cells is used.
 LAYOUTS: tuple[Layout, ...] = (
     Layout((1, 6, 16, 18, 12, 9, 15, 4, 10, 5), spark=True, risk_bar=True),
     Layout((1, 6, 10, 16, 9, 9, 15, 4, 10, 5), spark=True, risk_bar=True),
     Layout((1, 6, 10, 16, 8, 9, 5, 4, 4, 5), spark=False, risk_bar=False),
-    Layout((1, 6, 8, 12, 0, 9, 5, 4, 4, 5), spark=False, risk_bar=False),  # no handler: ● marks yours
+    Layout((1, 6, 8, 12, 0, 9, 5, 4, 4, 5), spark=False, risk_bar=False, min_last=12),  # no handler: ● marks yours
+    Layout((1, 6, 8, 0, 0, 9, 5, 4, 4, 5), spark=False, risk_bar=False),  # under 75 columns: no intent either
 )
-MIN_LAST = 20
 # The chat id column: as wide as the longest id seen (a platform's ids may be UUIDs), within these bounds;
 # a longer id keeps its start and its end ("3f2a9c…a4e60"), where ids that share a prefix differ.
 ID_MIN = 6
@@ -86,7 +87,7 @@ def fit_middle(text: str, width: int) -> str:
 def layout_for(width: int, id_width: int = ID_MIN) -> Layout:
     for lay in LAYOUTS:
         lay = lay.with_id(id_width)
-        if width - lay.fixed >= MIN_LAST:
+        if width - lay.fixed >= lay.min_last:
             return lay
     return LAYOUTS[-1].with_id(id_width)
 
@@ -114,7 +115,8 @@ def header_line(width: int, table_width: int | None = None, id_width: int = ID_M
     for title, w in zip(TITLES, lay.widths, strict=False):
         if w:
             parts.append(set_cell_size(title if len(title) <= w else SHORT_TITLES.get(title, title), w))
-    parts.append(TITLES[-1])
+    room = (width if table_width is None else table_width) - lay.fixed
+    parts.append(TITLES[-1] if room >= len(TITLES[-1]) else "message")
     return set_cell_size(" ".join(parts), max(0, width))
 
 
@@ -357,7 +359,7 @@ class FloorTable(ScrollView, can_focus=True):
             handler = "me" if r.holder == self.me else r.holder
         else:
             handler = "queue" if r.status is ChatStatus.ESCALATED else "AI"  # an escalation waits for a human
-        cell(handler, _GREEN if r.holder == self.me else _PLAIN, 4)
+        cell(fit_middle(handler, widths[4]), _GREEN if r.holder == self.me else _PLAIN, 4)  # colleague-1 -> coll…e-1
         # an escalated chat shows why it escalated (the row's mark and colour say that it did)
         status = TRIGGER_LABELS.get(r.trigger or "", r.status.value) if r.status is ChatStatus.ESCALATED \
             else r.status.value
