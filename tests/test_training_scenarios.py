@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from hitl_console.training.debrief import PART_NAMES, breakdown_lines
 from hitl_console.training.loader import load_actions, load_scenario
 from hitl_console.training.rehearsal import build_rehearsal, finish, play_actions
 
@@ -53,11 +54,36 @@ def test_expert_beats_novice_and_scores_are_stable(path: Path) -> None:
     again = run(path, "expert")
     assert again == expert
     assert run(path, "novice") == novice
-    # the breakdown adds up to the score
-    b = expert["breakdown"]
-    parts = [v for v in b.values() if isinstance(v, dict) and "points" in v]
-    total = sum(p["points"] for p in parts) - b["penalties"]
-    assert abs(100 * total / sum(p["max"] for p in parts) - expert["score"]) <= 1
+    # the breakdown adds up to the score, in the JSON and as the debrief shows it
+    for res in (expert, novice):
+        b = res["breakdown"]
+        parts = [v for v in b.values() if isinstance(v, dict) and "points" in v]
+        total = sum(p["points"] for p in parts) - b["penalties"]
+        assert abs(100 * max(total, 0) / sum(p["max"] for p in parts) - res["score"]) <= 1
+        assert_breakdown_text_adds_up(res)
+
+
+def assert_breakdown_text_adds_up(res: dict[str, Any]) -> None:
+    """The debrief's parts add up to its total line, with maxima as the JSON gives them."""
+    lines = breakdown_lines(res)
+    rows = {line[:20].strip(): line[20:].split() for line in lines if not line.lstrip().startswith("(")}
+    b = res["breakdown"]
+    shown_points = 0.0
+    shown_max = 0.0
+    for key, name in PART_NAMES.items():
+        if key in b:
+            points, slash, mx = rows[name]
+            assert slash == "/" and float(points) == b[key]["points"] and float(mx) == b[key]["max"]
+            shown_points += float(points)
+            shown_max += float(mx)
+    if b["penalties"]:
+        shown_points -= float(rows["mistakes"][0].lstrip("-"))
+    total = rows["total"]
+    assert float(total[0]) == pytest.approx(shown_points, abs=1e-9)
+    assert float(total[2]) == pytest.approx(shown_max, abs=1e-9)
+    if round(shown_max, 1) != 100:
+        assert total[3:6] == ["=", str(res["score"]), "/"]
+    assert abs(100 * max(shown_points, 0) / shown_max - res["score"]) <= 0.5 + 1e-9
 
 
 def test_ending_points_are_scored_against_the_best_possible_rating() -> None:

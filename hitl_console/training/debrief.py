@@ -20,14 +20,40 @@ def clean(text: str, limit: int | None = None) -> str:
     return s
 
 
+def num(x: float) -> str:
+    """A maximum as exactly as the JSON gives it (one decimal at most): 40, 7.5, 13.3."""
+    return f"{round(x, 1):g}"
+
+
 def breakdown_lines(res: dict[str, Any]) -> list[str]:
+    """The score's parts, a total that is visibly their sum, and how it becomes the score out of 100.
+
+    With several chats each part is the weighted mean over the chats, and a part that only some chats have
+    (reply latency and required elements count only where a human is needed) has a smaller maximum."""
     b = res["breakdown"]
     lines = []
+    points = maximum = 0.0
     for key, name in PART_NAMES.items():
         if key in b:
-            lines.append(f"  {name:<18} {b[key]['points']:>5.1f} / {b[key]['max']:.0f}")
+            lines.append(f"  {name:<18} {b[key]['points']:>5.1f} / {num(b[key]['max'])}")
+            points += b[key]["points"]
+            maximum += b[key]["max"]
     if b.get("penalties"):
         lines.append(f"  {'mistakes':<18} {-b['penalties']:>5.1f}")
+        points -= b["penalties"]
+    points = round(points, 1)
+    total = f"  {'total':<18} {points:>5.1f} / {num(maximum)}"
+    if round(maximum, 1) != 100 or points < 0:
+        total += f"  = {res['score']} / 100" + (" (never below 0)" if points < 0 else "")
+    lines.append(total)
+    chats = res.get("chats", [])
+    if len(chats) > 1:
+        weights = {c["chat"]: c["weight"] for c in chats}
+        heavy = [f"{cid} counts {w:g}x" for cid, w in weights.items() if w != 1]
+        lines.append(f"  ({len(chats)} chats: each figure is the mean over them" + "".join(f"; {h}" for h in heavy) + ")")
+        full = {"latency": 15.0, "elements": 20.0}
+        if any(k in b and b[k]["max"] < m for k, m in full.items()):
+            lines.append("  (reply latency and required elements count only on chats that need a human)")
     return lines
 
 
@@ -38,6 +64,7 @@ def secs(t: float) -> str:
 
 def chat_lines(res: dict[str, Any]) -> list[str]:
     ideal = {i["chat"]: i for i in res["ideal"]}
+    multi = len(res["chats"]) > 1
     lines = []
     for c in res["chats"]:
         i = ideal[c["chat"]]
@@ -47,6 +74,8 @@ def chat_lines(res: dict[str, Any]) -> list[str]:
             else f"took over at {secs(c['takeover_at'])} ({c['takeover_kind']})"
         )
         lines.append(f"  {c['chat']}: {c['timing']}, {took}; ideal: {i['what']}")
+        if multi:
+            lines.append(f"      score {c['score']} / 100" + (f", counts {c['weight']:g}x" if c["weight"] != 1 else ""))
         if i["say"]:
             said = ", ".join(c.get("said_labels", c["said"])) or "none of them"
             lines.append(f"      required: {', '.join(i['say'])}; you said: {said}")

@@ -12,11 +12,14 @@ Per chat, four parts (points out of their maximum):
 
 Parts that do not apply (latency and elements on a chat nobody had to take) are left out of the maximum.
 Mistakes (``expect.avoid``) cost their penalty. The scenario's score is 100 x (points - penalties) / maximum
-over all chats, each chat weighted by ``expect.weight``; 0-100, rounded.
+over all chats, each chat weighted by ``expect.weight``; 0-100, rounded. The scenario's breakdown gives each
+part as the weighted mean over the chats (so a part only some chats have has a smaller maximum), rounded so
+that the parts add up to the total.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -238,17 +241,36 @@ def score_chat(player: ScenarioPlayer, run: ChatRun) -> ChatScore:
     )
 
 
+def round_to_sum(values: list[float]) -> list[float]:
+    """Round each value to one decimal so that the rounded values add up to their sum, rounded to one
+    decimal (largest remainder): a breakdown whose parts visibly add up to its total."""
+    tenths = [v * 10 for v in values]
+    floors = [math.floor(t) for t in tenths]
+    need = round(sum(tenths)) - sum(floors)
+    order = sorted(range(len(values)), key=lambda i: tenths[i] - floors[i], reverse=True)
+    for i in order[: max(0, need)]:
+        floors[i] += 1
+    return [f / 10 for f in floors]
+
+
 def overall(chats: list[ChatScore]) -> tuple[int, dict[str, Any]]:
-    """The scenario's score and its weighted breakdown."""
+    """The scenario's score and its weighted breakdown.
+
+    Each part's points and maximum are the mean over the chats, weighted by ``expect.weight`` (a part only
+    some chats have, like reply latency on a scenario where most chats need no human, has a smaller maximum);
+    the score is 100 x (points - penalties) / maximum. The breakdown's figures are rounded to one decimal
+    so that they add up to the rounded total."""
     total_w = sum(c.weight for c in chats) or 1.0
-    breakdown: dict[str, Any] = {}
-    for key in MAX:
-        pts = sum(c.weight * c.parts[key].points for c in chats if key in c.parts)
-        mx = sum(c.weight * c.parts[key].max for c in chats if key in c.parts)
-        if mx:
-            breakdown[key] = {"points": round(pts / total_w, 1), "max": round(mx / total_w, 1)}
+    keys = [k for k in MAX if any(k in c.parts for c in chats)]
+    pts = [sum(c.weight * c.parts[k].points for c in chats if k in c.parts) / total_w for k in keys]
+    mxs = [sum(c.weight * c.parts[k].max for c in chats if k in c.parts) / total_w for k in keys]
     pen = sum(c.weight * c.penalty for c in chats) / total_w
-    breakdown["penalties"] = round(pen, 1)
+    *pts_r, neg_pen = round_to_sum([*pts, -pen])
+    mxs_r = round_to_sum(mxs)
+    breakdown: dict[str, Any] = {
+        k: {"points": p, "max": m} for k, p, m in zip(keys, pts_r, mxs_r, strict=True)
+    }
+    breakdown["penalties"] = -neg_pen + 0.0  # no -0.0
     earned = sum(c.weight * c.points for c in chats)
     maximum = sum(c.weight * c.max for c in chats)
     score = max(0, min(100, round(100 * earned / maximum))) if maximum else 0
