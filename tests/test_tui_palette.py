@@ -79,3 +79,20 @@ async def test_help_explains_every_key(tmp_path: Path) -> None:
         line = next(ln for ln in text.splitlines() if "[floor.down]" in ln)
         assert "Move to the chat below" in line
     rt.close()
+
+
+async def test_help_wraps_a_long_explanation_under_itself_at_100_columns(tmp_path: Path) -> None:
+    app, rt = make_console(tmp_path / "log.db")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        keys = app.screen.query_one("#help-keys")
+        text = str(keys.render())
+        width = keys.content_size.width
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        assert any(ln.startswith(" " * 29 + "[") for ln in lines)  # an id that did not fit went under the text
+        for ln in lines:
+            assert len(ln.rstrip()) <= width, ln  # nothing left for the screen to wrap at column 0
+            assert ln.startswith("  ") or ln in ("Floor", "Chat workspace", "Everywhere"), ln
+    rt.close()

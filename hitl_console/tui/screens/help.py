@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import ClassVar
 
 from rich.text import Text
@@ -45,8 +46,12 @@ def explain(b: Binding) -> str:
     return b.tooltip or _EXPLAIN.get(b.id or "", "") or b.description
 
 
-def key_table(sections: list[tuple[str, list[BindingType]]], keymap: dict[str, str]) -> Text:
-    """The bindings of each section as `key  description  (id)`, with remapped keys applied."""
+_INDENT = 29  # "  " + key (10) + description (16) + " "
+
+
+def key_table(sections: list[tuple[str, list[BindingType]]], keymap: dict[str, str], width: int = 0) -> Text:
+    """The bindings of each section as `key  description  explanation  [id]`, with remapped keys applied;
+    with ``width``, an explanation that does not fit wraps under itself (not under the keys)."""
     t = Text(end="")
     for title, bindings in sections:
         t.append(f"{title}\n", "bold underline")
@@ -57,10 +62,15 @@ def key_table(sections: list[tuple[str, list[BindingType]]], keymap: dict[str, s
             shown = b.key_display if b.key_display and not (b.id and b.id in keymap) else keys
             shown = shown.replace("slash", "/").replace("question_mark", "?")
             t.append(f"  {shown:<10}", "bold cyan")
-            t.append(f"{b.description:<16}")
-            t.append(f" {explain(b)}", "dim")
+            t.append(f"{b.description:<16} ")
+            rest = explain(b) + (f"  [{b.id}]" if b.id else "")
+            if width > _INDENT + 20 and _INDENT + len(rest) > width - 2:  # 2: room for the scrollbar
+                rest = ("\n" + " " * _INDENT).join(textwrap.wrap(rest, width - _INDENT - 2, break_on_hyphens=False))
+            start = len(t)
+            t.append(rest, "dim")
             if b.id:
-                t.append(f"  [{b.id}]", "dim italic")
+                at = t.plain.rindex(f"[{b.id}]")
+                t.stylize("italic", at, start + len(rest))
             t.append("\n")
         t.append("\n")
     return t
@@ -83,6 +93,10 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text(_LEGEND, end=""), id="help-legend")
             yield Static(Text("escape closes this help · keys are remapped by id under [floor] keys in the config",
                               "dim"))
+
+    def on_resize(self) -> None:
+        keys = self.query_one("#help-keys", Static)
+        keys.update(key_table(self.sections, self.keymap, keys.content_size.width or self.size.width - 8))
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
