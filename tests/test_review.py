@@ -220,3 +220,9 @@ async def test_q_quits_from_every_screen_and_escape_goes_back(log: Path, depth: 
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
+
+
+def test_the_timeline_counts_human_messages_in_words() -> None:
+    from hitl_console.tui.review.timeline import _messages
+
+    assert [_messages(n) for n in (0, 1, 2)] == ["0 human messages", "1 human message", "2 human messages"]

@@ -94,6 +94,10 @@ def describe(e: TimelineEntry, start: float) -> Text:
     return t
 
 
+
+def _messages(n: int) -> str:
+    return f"{n} human message" + ("" if n == 1 else "s")
+
 class TimelineScreen(Screen[None]):
     BINDINGS = [
         Binding("n,right", "step(1)", "Next", tooltip="Replay: show the next entry"),
@@ -138,7 +142,7 @@ class TimelineScreen(Screen[None]):
                 f"\n  takeover {tk.get('takeover_id')}: {clean(tk.get('supervisor'))}, {clean(tk.get('kind'))}"
                 f"{' after ' + clean(tk.get('trigger')) if tk.get('trigger') else ''}, wait {secs(tk.get('wait_s'))},"
                 f" frustration {num(tk.get('frustration_at_takeover'))}, confidence {num(tk.get('confidence_at_takeover'))},"
-                f" risk {num(tk.get('risk_at_takeover'))}, {tk.get('human_messages') or 0} human messages,"
+                f" risk {num(tk.get('risk_at_takeover'))}, {_messages(tk.get('human_messages') or 0)},"
                 f" {clean(tk.get('ending') or 'open')}",
                 style="dim",
             )
