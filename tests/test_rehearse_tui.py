@@ -6,6 +6,7 @@ from pathlib import Path
 
 import sqlite_utils
 from textual.binding import Binding
+from textual.widgets import Static
 
 from hitl_console.config import Settings
 from hitl_console.core.models import ChatStatus
@@ -73,7 +74,7 @@ async def test_rehearsal_at_the_console_ends_in_a_debrief(tmp_path: Path) -> Non
         await pilot.pause()
         assert isinstance(app.screen, DebriefScreen)
         assert app.result is not None and app.result["score"] >= 90
-        text = str(app.screen.query_one("#debrief-text").render())
+        text = str(app.screen.query_one("#debrief-text", Static).content)
         assert f"{app.result['score']} / 100" in text and "Tips" in text and "Timeline" in text
         await pilot.press("q")
     app.runtime.close()

@@ -83,3 +83,54 @@ def test_single_chat_total_out_of_100_and_penalties() -> None:
     res["score"] = 0
     assert breakdown_lines(res)[-1] == "  total               -5.5 / 100  = 0 / 100 (never below 0)"
     assert not any(x.lstrip().startswith("(") for x in breakdown_lines(res))  # no multi-chat notes
+
+
+TIP = (
+    "  • C1: you took over at 85 s, after the window closed at 45 s. Take escalated chats at once; "
+    "your replies took 35 s on average (rating 2; 40 % of the points)."
+)
+
+
+def render(text: str, width: int) -> list[str]:
+    from rich.console import Console
+    from rich.text import Text
+
+    from hitl_console.training.tui.debrief_screen import Wrapped
+
+    console = Console(width=width, force_terminal=False, color_system=None)
+    with console.capture() as cap:
+        console.print(Wrapped(Text(text, end="")))
+    return cap.get().rstrip("\n").split("\n")
+
+
+@pytest.mark.parametrize("width", range(14, 100, 3))
+def test_the_debrief_screen_never_splits_a_number_from_its_unit(width: int) -> None:
+    lines = render(TIP + "\n\nnext", width)
+    assert all(len(x) <= width for x in lines)
+    assert " ".join(" ".join(lines).split()) == " ".join((TIP + " next").split())  # nothing lost or reordered
+    for above, below in zip(lines, lines[1:], strict=False):
+        if above.rstrip()[-1:].isdigit():
+            assert not below.lstrip().startswith(("s ", "s,", "s.", "%")), (above, below)
+        assert not (above.rstrip().endswith("rating") and below.lstrip()[:1].isdigit())
+    if width < len(TIP):
+        assert all(x.startswith("    ") for x in lines[1:-2])  # continuation lines hang under the tip's text
+    assert lines[-2:] == ["", "next"]
+
+
+def test_a_word_longer_than_the_screen_is_folded_not_cut() -> None:
+    word = "x" * 50
+    lines = render(f"  see {word} here", 20)
+    assert "".join(x.strip() for x in lines) == f"see{word}here"
+    assert all(len(x) <= 20 for x in lines)
+
+
+def test_wrapping_keeps_styles() -> None:
+    from rich.text import Text
+
+    from hitl_console.training.tui.debrief_screen import wrap_line
+
+    line = Text("  took over at 27 s, after the window closed at 20 s", end="")
+    line.stylize("bold", 2, 6)
+    pieces = wrap_line(line, 24)
+    assert [p.plain for p in pieces] == ["  took over at 27 s,", "    after the window", "    closed at 20 s"]
+    assert pieces[0].spans[0].style == "bold" and pieces[0].spans[0].start == 2
