@@ -36,6 +36,7 @@ class LinkSnapshot:
     failures: int = 0  # failed connection attempts in a row
     commands_failed: int = 0  # commands the platform did not confirm
     restarts: int = 0  # times the platform came back without its history
+    clock_fixes: int = 0  # events applied at another time than the platform's (behind their chat, or a jump)
     last_event_id: str | None = None
     last_error: str = ""
 
@@ -51,6 +52,8 @@ class LinkSnapshot:
             s += f", failed commands {self.commands_failed}"
         if self.restarts:
             s += f", platform restarts {self.restarts}"
+        if self.clock_fixes:
+            s += f", clock fixes {self.clock_fixes}"
         if self.last_error and self.state is not LinkState.CONNECTED:
             s += f" | {self.last_error}"
         return s
@@ -67,7 +70,7 @@ class Link:
         self.last_error = ""
         self.last_event_id: str | None = None
         self.events = self.applied = self.duplicates = self.malformed = self.ignored = 0
-        self.reconnects = self.failures = self.commands_failed = self.restarts = 0
+        self.reconnects = self.failures = self.commands_failed = self.restarts = self.clock_fixes = 0
         self._listeners: list[Callable[[LinkSnapshot], None]] = []
 
     def subscribe(self, listener: Callable[[LinkSnapshot], None]) -> None:
@@ -87,6 +90,7 @@ class Link:
             failures=self.failures,
             commands_failed=self.commands_failed,
             restarts=self.restarts,
+            clock_fixes=self.clock_fixes,
             last_event_id=self.last_event_id,
             last_error=self.last_error,
         )

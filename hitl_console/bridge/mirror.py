@@ -31,6 +31,9 @@ from hitl_console.bridge.protocol import (
 from hitl_console.core.engine import CommandRefused, Floor
 from hitl_console.core.models import ChatStatus, EventType, Role, Trigger
 
+RESTARTED = "platform_restarted"  # the ending of chats a platform lost in a restart
+CLOCK_SLACK_S = 0.002  # times rounded to the millisecond: a smaller difference is not a clock going back
+
 
 class PlatformMirror:
     """Applies a platform's events to ``floor``; ``on_change`` runs after every event applied (the
@@ -46,6 +49,8 @@ class PlatformMirror:
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._last: tuple[str, str] = ("", "")
         self.run_id: str | None = None  # the platform's history, as its Bridge-Run header names it
+        self._current: tuple[str, str] = ("", "")  # the event being applied
+        self._behind_noted = False  # a time behind its chat was noted on this stream
         link.subscribe(self._on_link)
 
     def seen(self, event_id: str) -> bool:
@@ -60,11 +65,17 @@ class PlatformMirror:
              "last_event_id": snap.last_event_id},
         )
 
+    def stream_opened(self) -> None:
+        """A new event stream: the next chat event whose time is behind its chat is noted again."""
+        self._behind_noted = False
+
     def platform_run(self, run: str) -> list[str]:
         """Note the platform's run (the ``Bridge-Run`` of its event stream). Another run than before means
         the platform came back without its history: the chats still open here will get no more events, so
-        they are closed as abandoned (ending ``platform_restarted``) and the restart is logged. Returns the
-        ids of the chats closed."""
+        they are closed without an outcome (ending ``platform_restarted``: neither resolved nor abandoned,
+        left out of the report's outcomes) and the restart is logged. The floor's clock then forgets the old
+        platform's lead (:meth:`FollowingClock.rebase`): the new platform's clock is its own. Returns the ids
+        of the chats closed."""
         previous, self.run_id = self.run_id, run
         if previous is None or previous == run:
             return []
@@ -75,26 +86,66 @@ class PlatformMirror:
             "",
             {"state": self.link.state.value, "url": self.link.url, "last_event_id": self.link.last_event_id,
              "error": f"the platform restarted without its history (run {previous} -> {run}): "
-                      f"{len(gone)} open chats closed as abandoned",
+                      f"{len(gone)} open chats closed (ending {RESTARTED}, left out of the outcomes)",
              "restarted": True, "previous_run": previous, "run": run, "chats_closed": len(gone)},
         )
         for cid in gone:
-            self.floor.close(cid, None, abandoned=True, ending="platform_restarted")
+            self.floor.close(cid, None, at=self._at(None, cid), ending=RESTARTED)
+        if isinstance(self.floor.clock, FollowingClock):
+            self.floor.clock.rebase()
         self.on_change()
         return gone
 
     def _at(self, platform_at: float | None, chat_id: str = "") -> float | None:
         """The floor's time of an event the platform says happened at ``platform_at``: that time (replayed
-        history keeps its times), but never later than now here (a platform clock ahead of this one) nor
-        earlier than the opening of the chat ``chat_id``; None (now) when the platform gives no time."""
-        if platform_at is None or not math.isfinite(platform_at):
-            return None
+        history keeps its times), but never later than now here (a platform clock ahead of this one; a jump
+        too far ahead is not believed, see :mod:`hitl_console.bridge.clock`) nor earlier than the latest
+        event of the chat ``chat_id`` (its opening, last message, open takeover...); None (now) when the
+        platform gives no time. Every correction is counted (``clock_fixes``) and logged: a jump as a
+        ``bridge.malformed`` event (applied all the same), a time behind its chat once per stream as a
+        ``bridge.link`` event."""
         clock = self.floor.clock
-        if isinstance(clock, FollowingClock) and not clock.observe(platform_at):
-            return None
-        t = min(platform_at, clock.now())
+        t: float | None = None
+        if platform_at is not None and math.isfinite(platform_at):
+            if isinstance(clock, FollowingClock) and not clock.observe(platform_at):
+                self._jumped(chat_id, platform_at - clock.now(), clock.max_step_s)
+            else:
+                t = min(platform_at, clock.now())
         chat = self.floor.chats.get(chat_id) if chat_id else None
-        return t if chat is None else max(t, chat.opened_at)
+        if chat is not None:
+            floor_t = clock.now() if t is None else t
+            if floor_t < chat.last_at:
+                if chat.last_at - floor_t > CLOCK_SLACK_S:
+                    self._behind(chat_id, chat.last_at - floor_t)
+                return chat.last_at
+        return t
+
+    def _jumped(self, chat_id: str, lead: float, step: float) -> None:
+        self.link.clock_fixes += 1
+        event_id, data = self._current
+        self.floor.note(
+            EventType.BRIDGE_MALFORMED,
+            chat_id,
+            {"event_id": event_id or None, "applied": True,
+             "error": f"its time is {lead:.0f} s ahead of the console's clock (a jump of more than {step:.0f} s "
+                      "that the event before did not make): applied at its arrival instead",
+             "data": clean_text(data[:2000])},
+        )
+
+    def _behind(self, chat_id: str, behind_s: float) -> None:
+        self.link.clock_fixes += 1
+        if self._behind_noted:
+            return
+        self._behind_noted = True
+        self.floor.note(
+            EventType.BRIDGE_LINK,
+            chat_id,
+            {"state": self.link.state.value, "url": self.link.url, "last_event_id": self.link.last_event_id,
+             "error": f"the platform's time of an event of chat {chat_id} is {behind_s:.3f} s before the chat's "
+                      "latest event (a platform clock that went back?): logged at the chat's latest time; "
+                      "further such events on this stream are only counted (clock fixes)",
+             "clock_behind": True, "behind_s": round(behind_s, 3)},
+        )
 
     # -- applying events ----------------------------------------------------------------------------
     def apply(self, event_id: str, data: str) -> str:
@@ -111,7 +162,7 @@ class PlatformMirror:
         self._seen[event_id] = None
         if len(self._seen) > self.dedup_window:
             self._seen.popitem(last=False)
-        self._last = (event_id, data)
+        self._last = self._current = (event_id, data)
         link.events += 1
         link.last_event_id = event_id
         try:
@@ -179,6 +230,9 @@ class PlatformMirror:
             if chat.status is ChatStatus.HUMAN and chat.holder is not None:
                 floor.hand_back(ev.chat_id, chat.holder, at=self._at(ev.at, ev.chat_id))
         elif isinstance(ev, ChatClosed):
+            if ev.ending:  # no outcome: the platform lost the chat (e.g. in a restart)
+                floor.close(ev.chat_id, None, at=self._at(ev.at, ev.chat_id), ending=ev.ending)
+                return
             floor.close(
                 ev.chat_id,
                 Role(ev.resolved_by) if ev.resolved_by else None,

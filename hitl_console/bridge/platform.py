@@ -6,8 +6,10 @@ Event ids are ``EPOCH-SEQ``: opaque to a console, and never reused across restar
 epoch; without one, each start draws a new epoch). The epoch names the platform's history: it is sent as
 the ``Bridge-Run`` header of the event stream, so that a console sees a platform that came back without its
 history. With a journal (JSONL, one event a line, flushed before it is sent) a restarted platform serves
-every earlier event for resumption; chats that were open when it stopped are closed as abandoned (their
-customers were lost with the process), and new chats get ids with the run number (``C00001-2``). Without
+every earlier event for resumption and its clock resumes where the journal's left off (plus the time it was
+down), never back; chats that were open when it stopped are closed without an outcome (``ending``
+``platform_restarted``: their simulated customers were lost with the process, they did not leave), and
+new chats get ids with the run number (``C00001-2``). Without
 a journal, chat ids carry the epoch (``C00001-1a2b3c4d``), so that no run reuses another's chat ids.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import secrets
 import time
 from collections import OrderedDict, deque
@@ -23,6 +26,7 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
+from hitl_console.bridge.mirror import RESTARTED
 from hitl_console.bridge.protocol import (
     COMMAND_MODELS,
     CloseCommand,
@@ -59,12 +63,10 @@ class DemoPlatform:
         self.speed = speed
         self.tick_s = tick_s
         self.overlap = overlap
-        self.rt: SimRuntime = build_sim(self.settings, seed=seed, max_chats=max_chats)
-        self.floor = self.rt.floor
-        self.sim = self.rt.sim
         self.epoch = secrets.token_hex(4)
         self.run_no = 1
         self.seq = 0
+        self.last_at: float | None = None  # the latest time of an event (from the journal, then sent)
         self.log: deque[tuple[int, str, str]] = deque(maxlen=retention)
         self.open_events: dict[str, list[Item]] = {}  # events of open chats (a fresh console's snapshot)
         self.last_of: dict[str, str] = {}  # chat -> id of its latest event
@@ -75,45 +77,63 @@ class DemoPlatform:
         self._idem: OrderedDict[str, Answer] = OrderedDict()
         self._journal: TextIO | None = None
         self.journaled = journal is not None
+        start = self._read_journal(Path(journal)) if journal is not None else None
+        self.rt: SimRuntime = build_sim(self.settings, seed=seed, max_chats=max_chats, start=start)
+        self.floor = self.rt.floor
+        self.sim = self.rt.sim
         if journal is not None:
             self._open_journal(Path(journal))
         self.floor.subscribe(self._on_floor_event)
 
     # -- the journal ---------------------------------------------------------------------------------
-    def _open_journal(self, path: Path) -> None:
-        torn = False
-        if path.exists():
+    def _read_journal(self, path: Path) -> float | None:
+        """Take the earlier runs' events from the journal. Returns the time the simulated clock resumes
+        at (None: a new journal, the clock starts at the wall clock's time): the journal's latest event
+        time plus the real time since it was last written, so that the platform's clock never goes back
+        (a shop run with ``--speed`` is ahead of the wall clock) and agrees with a console that followed it
+        while it was down; never earlier than the wall clock."""
+        self._torn = False
+        if not path.exists():
+            return None
+        try:
+            text = path.read_text(encoding="utf-8")
+            written = path.stat().st_mtime
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError(f"journal {path}: cannot be read ({e})") from None
+        self._torn = bool(text) and not text.endswith("\n")
+        for line in text.splitlines():
             try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as e:
-                raise InputError(f"journal {path}: cannot be read ({e})") from None
-            torn = bool(text) and not text.endswith("\n")
-            for line in text.splitlines():
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a line torn by a kill
-                if not isinstance(rec, dict):
-                    continue
-                if "epoch" in rec:
-                    if self.run_no == 1 and rec.get("run") == 1:
-                        self.epoch = str(rec["epoch"])
-                    self.run_no = max(self.run_no, int(rec.get("run", 1)))
-                elif "id" in rec and isinstance(rec.get("data"), str):
-                    self._remember(str(rec["id"]), rec["data"])
-            if self.seq:
-                self.run_no += 1
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line torn by a kill
+            if not isinstance(rec, dict):
+                continue
+            if "epoch" in rec:
+                if self.run_no == 1 and rec.get("run") == 1:
+                    self.epoch = str(rec["epoch"])
+                self.run_no = max(self.run_no, int(rec.get("run", 1)))
+            elif "id" in rec and isinstance(rec.get("data"), str):
+                self._remember(str(rec["id"]), rec["data"])
+        if self.seq:
+            self.run_no += 1
+        now = time.time()
+        if self.last_at is None:
+            return None
+        return max(now, self.last_at + max(0.0, now - written))
+
+    def _open_journal(self, path: Path) -> None:
         try:
             self._journal = path.open("a", encoding="utf-8")
         except OSError as e:
             raise InputError(f"journal {path}: cannot be written ({e.strerror})") from None
-        if torn:
+        if self._torn:
             self._journal.write("\n")
-        self._journal.write(json.dumps({"epoch": self.epoch, "run": self.run_no, "started_at": time.time()}) + "\n")
+        self._journal.write(json.dumps({"epoch": self.epoch, "run": self.run_no, "started_at": time.time(),
+                                        "clock": round(self.sim.clock.now(), 3)}) + "\n")
         self._journal.flush()
-        for chat_id in list(self.open_events):  # lost with the previous process
-            self._publish(chat_id, {"type": "chat.closed", "chat_id": chat_id, "resolved_by": None, "abandoned": True,
-                                    "at": round(self.sim.clock.now(), 3)})
+        for chat_id in list(self.open_events):  # lost with the previous process: no outcome
+            self._publish(chat_id, {"type": "chat.closed", "chat_id": chat_id, "resolved_by": None,
+                                    "ending": RESTARTED, "at": round(self.sim.clock.now(), 3)})
 
     def _remember(self, event_id: str, data: str) -> None:
         seq = int(event_id.rpartition("-")[2])
@@ -123,7 +143,12 @@ class DemoPlatform:
             body = json.loads(data)
         except json.JSONDecodeError:
             return
-        chat_id = body.get("chat_id") if isinstance(body, dict) else None
+        if not isinstance(body, dict):
+            return
+        at = body.get("sent_at", body.get("at"))
+        if isinstance(at, (int, float)) and math.isfinite(at):
+            self.last_at = at if self.last_at is None else max(self.last_at, at)
+        chat_id = body.get("chat_id")
         if not isinstance(chat_id, str):
             return
         self.last_of[chat_id] = event_id

@@ -109,7 +109,8 @@ class ChatReleased(_Body):
 
 
 class ChatClosed(_Body):
-    """The chat ended. ``resolved_by`` is null when the customer abandoned it."""
+    """The chat ended. ``resolved_by`` is null when the customer abandoned it, and when the chat ended
+    without an outcome (``ending``)."""
 
     type: Literal["chat.closed"]
     chat_id: ChatId
@@ -117,6 +118,13 @@ class ChatClosed(_Body):
     rating: int | None = Field(default=None, ge=1, le=5, description="The customer's 1-5 rating, if given.")
     abandoned: bool = False
     at: float | None = Field(default=None, description=_AT_DOC)
+    ending: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(clean_name)] | None = Field(
+        default=None,
+        description="Optional, since v1.2: the chat ended without an outcome, for this reason (e.g. "
+        "`platform_restarted`: the platform lost it in a restart). The console closes it with this ending, "
+        "neither resolved nor abandoned (resolved_by, rating and abandoned are not used), and leaves it out "
+        "of the outcome figures.",
+    )
 
 
 EVENT_MODELS: dict[str, type[_Body]] = {

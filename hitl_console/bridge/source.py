@@ -135,6 +135,7 @@ class BridgeSource:
             self._client = None
 
     def _on_connect(self, response: httpx.Response) -> None:
+        self.mirror.stream_opened()
         run = clean_name(response.headers.get(RUN_HEADER, ""))[:200]
         if run:
             self.platform_run(run)
