@@ -1,6 +1,8 @@
 """The paper-style outcome report: one row per handling path, then one row per supervisor.
 
-The handling path of a closed chat is decided by its FIRST takeover: none -> ``ai_only`` (or
+Closed chats that ended without an outcome (their close event has an ``ending``: lost in a platform
+restart, still open when a rehearsal ended) are left out of both tables and counted in a section of their
+own. The handling path of a closed chat is decided by its FIRST takeover: none -> ``ai_only`` (or
 ``unattended`` when a trigger fired and nobody came), kind ``proactive`` -> ``proactive``, otherwise
 ``after_<trigger>``. Ratings are compared with AI-only chats by Welch's t interval (95%).
 
@@ -125,6 +127,7 @@ class Report:
     paths: list[PathRow]
     supervisors: list[SupervisorRow]
     sections: dict[str, Section] = field(default_factory=dict)
+    left_out: dict[str, int] = field(default_factory=dict)  # closed chats without an outcome, by ending
 
     def to_json(self, db: str | None = None) -> dict[str, Any]:
         """The documented machine form (see the README's report section)."""
@@ -138,6 +141,7 @@ class Report:
                 "include_rehearsals": self.scope.include_rehearsals,
             },
             "chats": self.chats,
+            "left_out": dict(self.left_out),
             "paths": [_plain(asdict(p)) for p in self.paths],
             "supervisors": [_plain(asdict(s)) for s in self.supervisors],
             "sections": {k: asdict(s) for k, s in self.sections.items()},
@@ -276,10 +280,18 @@ WITH first AS (
            count(*) AS n_takeovers, sum(human_messages) AS human
     FROM takeovers {tw} GROUP BY session_id, chat_id
 )
-SELECT f.kind, f.trigger, c.first_trigger, c.rating, c.duration_s, c.abandoned, f.wait_s, f.n_takeovers, f.human
+SELECT f.kind, f.trigger, c.first_trigger, c.rating, c.duration_s, c.abandoned, f.wait_s, f.n_takeovers, f.human,
+       CASE WHEN c.resolved_by IS NULL THEN (
+           SELECT json_extract(e.data, '$.ending') FROM events e
+           WHERE e.session_id = c.session_id AND e.chat_id = c.chat_id AND e.type = 'chat.closed'
+           ORDER BY e.seq DESC LIMIT 1) END
 FROM chats c LEFT JOIN first f ON f.session_id = c.session_id AND f.chat_id = c.chat_id
 {cw}
 """
+ENDINGS: dict[str, str] = {
+    "platform_restarted": "lost in a platform restart",
+    "rehearsal_ended": "still open when a rehearsal ended",
+}
 
 
 def chat_path(kind: str | None, trigger: str | None, first_trigger: str | None) -> str:
@@ -314,9 +326,15 @@ def build_report(conn: sqlite3.Connection, scope: Scope, *, where: str = "log") 
         tw = " WHERE session_id = ?" if scope.session_id is not None else ""
         tparams: list[Any] = [scope.session_id] if scope.session_id is not None else []
         acc: dict[str, _Acc] = defaultdict(_Acc)
-        for kind, trig, first_trig, rating, dur, abandoned, wait, n_tk, human in conn.execute(
+        left_out: dict[str, list[int]] = {}  # ending -> [chats, of which a human held]
+        for kind, trig, first_trig, rating, dur, abandoned, wait, n_tk, human, ending in conn.execute(
             _PER_CHAT.format(tw=tw, cw=cw), [*tparams, *cparams]
         ):
+            if ending is not None:  # no outcome (e.g. lost in a platform restart): not a customer's doing
+                counts = left_out.setdefault(str(ending), [0, 0])
+                counts[0] += 1
+                counts[1] += 1 if kind is not None else 0
+                continue
             a = acc[chat_path(kind, trig, first_trig)]
             a.chats += 1
             if rating is not None:
@@ -331,6 +349,13 @@ def build_report(conn: sqlite3.Connection, scope: Scope, *, where: str = "log") 
             a.human += human or 0
         supervisors = _supervisors(conn, scope)
         sections = {}
+        if left_out:
+            sections["left_out"] = Section(
+                f"Chats closed without an outcome ({sum(n for n, _ in left_out.values())}, left out of the"
+                " outcomes above)",
+                ["ending", "chats", "taken over"],
+                [[ENDINGS.get(e, e), n, tk] for e, (n, tk) in sorted(left_out.items())],
+            )
         for name, fn in SECTIONS.items():
             sec = fn(conn, scope)
             if sec is not None:
@@ -340,7 +365,10 @@ def build_report(conn: sqlite3.Connection, scope: Scope, *, where: str = "log") 
     base = acc["ai_only"].ratings if "ai_only" in acc else []
     order = list(PATHS) + sorted(p for p in acc if p not in PATHS)
     rows = [_path_row(p, acc.get(p, _Acc()), base) for p in order]
-    return Report(scope, sum(a.chats for a in acc.values()), rows, supervisors, sections)
+    return Report(
+        scope, sum(a.chats for a in acc.values()), rows, supervisors, sections,
+        left_out={e: n for e, (n, _) in sorted(left_out.items())},
+    )
 
 
 def clip(ci: tuple[float, float] | None, lo: float, hi: float) -> tuple[float, float] | None:
