@@ -236,6 +236,27 @@ def test_hand_back_resumes_the_ai(scenario: tuple[Path, Scenario]) -> None:
     assert c1["ending"] == "the AI resolved it" and c1["rating"] == 5 and c1["mistakes"] == []
 
 
+def test_the_ai_does_not_resolve_a_chat_the_trainee_holds(scenario: tuple[Path, Scenario]) -> None:
+    """'done' (a customer turn that ends the chat as resolved by the AI) plays 3 s after 'ai_back'; taking the
+    chat back in between leaves it open for the trainee, whose resolve decides the ending."""
+    back = (
+        act("take_over", after="sign", delay=2),
+        act("send", delay=3, text="Sorry, fixed now."),
+        act("hand_back", after="thanks", delay=2),
+        act("take_over", after="ai_back", delay=1),
+    )
+    res = rehearse(scenario, *back, act("resolve", after="done", delay=4))
+    c1 = res["chats"][0]
+    assert c1["ending"] == "resolved by you" and c1["rating"] == 2  # resolve_rating: no branch fits
+    c1_lines = [(e["who"], e["what"]) for e in res["timeline"] if e["chat"] == "C1"]
+    assert ("customer", "No, bye.") in c1_lines
+    assert ("system", "you hold the chat: it stays open for you to resolve (not the AI)") in c1_lines
+    assert not any("the AI resolved it" in what for _, what in c1_lines)
+    assert res["refused"] == []
+    left = rehearse(scenario, *back)  # nobody resolves: open until the end, not credited to the AI
+    assert left["chats"][0]["ending"] == "still open when the rehearsal ended" and left["chats"][0]["rating"] is None
+
+
 def test_mistake_and_refused_commands(scenario: tuple[Path, Scenario]) -> None:
     res = rehearse(
         scenario,

@@ -201,6 +201,12 @@ class ScenarioPlayer:
             if self.floor.escalate(sc.id, Trigger(turn.trigger), reason):
                 run.trigger, run.trigger_at = turn.trigger, t
                 self._note(run, "system", f"escalated: {turn.trigger} ({reason})")
+        if turn.end == "ai_resolved" and chat.status is ChatStatus.HUMAN:
+            # the AI cannot resolve a chat the trainee holds: the customer's line stands, the chat stays
+            # with the trainee to resolve, and the timeline stops here (as after next = "wait")
+            run.cursor = None
+            self._note(run, "system", "you hold the chat: it stays open for you to resolve (not the AI)")
+            return
         if turn.end is not None:
             by = Role.AI if turn.end == "ai_resolved" else None
             self.floor.close(sc.id, by, rating=turn.rating, abandoned=turn.end == "abandoned")
