@@ -9,6 +9,7 @@ import click
 
 from hitl_console import __version__
 from hitl_console.errors import HitlError
+from hitl_console.paths import SESSION_LOG
 
 # (module, attribute) of each subcommand, imported lazily so that the CLI starts fast.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -35,8 +36,38 @@ class LazyGroup(click.Group):
             module, attr = COMMANDS[cmd_name]
             cmd = getattr(importlib.import_module(module), attr)
             assert isinstance(cmd, click.Command)
+            _session_log_type(cmd)
             return cmd
         return super().get_command(ctx, cmd_name)
+
+
+def _session_log_type(cmd: click.Command) -> None:
+    """Every command's ``--db`` reads as the session log: a directory given there is the log's own one-line
+    error, like its other problems, not a generic option error."""
+    for param in cmd.params:
+        if param.name == "db" and isinstance(param.type, click.Path) and param.type is not SESSION_LOG:
+            param.type = SESSION_LOG
+
+
+def usage_line(e: click.UsageError, args: list[str]) -> str:
+    """A command-line mistake as the one line every error gets: which command, which option or argument, what
+    is wrong with it (``simulate --chats: 0 is not in the range x>=1``). ``args``: the command line, for the
+    command's name when click's error does not carry it (an option missing its value)."""
+    if e.ctx is not None:
+        where = e.ctx.command_path.removeprefix("hitl-console").strip()
+    else:
+        where = args[0] if args and args[0] in COMMANDS else ""
+    if isinstance(e, click.BadParameter) and not isinstance(e, click.MissingParameter) and e.param is not None:
+        param = e.param
+        hint = e.param_hint if isinstance(e.param_hint, str) else (
+            "/".join(param.opts) if isinstance(param, click.Option) else param.human_readable_name
+        )
+        where = f"{where} {hint}".strip()
+        message = e.message
+    else:
+        message = e.format_message()
+    message = " ".join(message.split()).rstrip(".")
+    return f"{where}: {message}" if where else message
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True)
@@ -72,8 +103,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(e.ctx.get_help() if e.ctx else str(e))
         sys.exit(2)
     except click.UsageError as e:
-        where = f" ({e.ctx.command_path})" if e.ctx else ""
-        click.echo(f"hitl-console: error{where}: {e.format_message()}", err=True)
+        click.echo(f"hitl-console: error: {usage_line(e, args)}", err=True)
         sys.exit(2)
     except click.ClickException as e:
         click.echo(f"hitl-console: error: {e.format_message()}", err=True)

@@ -10,14 +10,14 @@ from typing import Any
 import click
 
 from hitl_console.config import load_settings
-from hitl_console.paths import default_db
+from hitl_console.paths import SESSION_LOG, default_db
 
 
 @click.command()
 @click.argument("url")
 @click.option("--token", envvar="HITL_BRIDGE_TOKEN", default=None,
               help="Bearer token for the platform (default: $HITL_BRIDGE_TOKEN).")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--db", type=SESSION_LOG, default=None,
               help="Session log (SQLite). Default: $HITL_CONSOLE_DB or the user data directory.")
 @click.option("--supervisor", default=None, help="Your name on the platform and in the log. Default: your login name.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None, help="Settings TOML file.")
@@ -42,12 +42,11 @@ def connect(
     """
     from hitl_console.bridge.runtime import build_bridge
     from hitl_console.bridge.source import normalize_url
-    from hitl_console.bridge.stream import probe
     from hitl_console.run_cmd import login_name
 
     settings = load_settings(config_path)
     base = normalize_url(url)
-    asyncio.run(probe(f"{base}/v1/events", token))  # a wrong URL or token ends here, in one line
+    _probe(f"{base}/v1/events", token)  # a wrong URL or token ends here, in one line
     db_path = db or default_db()
     name = supervisor or login_name()
     rt = build_bridge(settings, base, token=token, db=db_path, agent=agent, name=name)
@@ -61,6 +60,22 @@ def connect(
         click.echo(f"hitl-console: session logged to {db_path}")
         return
     _screen(rt, name, db_path)
+
+
+def _probe(url: str, token: str | None) -> None:
+    """Check the platform once. A 401 when no token was given says so, and how to give one."""
+    from hitl_console.bridge.link import BridgeAuthError
+    from hitl_console.bridge.stream import probe
+
+    try:
+        asyncio.run(probe(url, token))
+    except BridgeAuthError:
+        if token:
+            raise
+        raise BridgeAuthError(
+            f"the platform at {url} asks for a token (401 Unauthorized) and none was given: "
+            "give it with --token TOKEN or the HITL_BRIDGE_TOKEN environment variable"
+        ) from None
 
 
 def _screen(rt: Any, name: str, db_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from hitl_console.config import load_settings
-from hitl_console.paths import default_db
+from hitl_console.paths import SESSION_LOG, default_db
 
 
 @click.command()
@@ -19,7 +19,7 @@ from hitl_console.paths import default_db
               help="Run a scripted trainee from this actions file, headless.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (with --actions).")
 @click.option("--trainee", default=None, help="The trainee's name (default: the actions file's, or 'trainee').")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--db", type=SESSION_LOG, default=None,
               help="Session log (SQLite). Default: $HITL_CONSOLE_DB or the user data directory.")
 @click.option("--no-log", is_flag=True, help="Do not store the rehearsal in the session log.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None, help="Settings TOML file.")

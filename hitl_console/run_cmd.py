@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from hitl_console.config import load_settings
-from hitl_console.paths import default_db
+from hitl_console.paths import SESSION_LOG, default_db
 
 
 def login_name() -> str:
@@ -25,7 +25,7 @@ def login_name() -> str:
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed: same seed, same customers.")
 @click.option("--speed", type=click.FloatRange(min=0.0, min_open=True), default=1.0, show_default=True,
               help="Simulated seconds per wall-clock second.")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--db", type=SESSION_LOG, default=None,
               help="Session log (SQLite). Default: $HITL_CONSOLE_DB or the user data directory.")
 @click.option("--supervisor", default=None, help="Your name in the log. Default: your login name.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None, help="Settings TOML file.")
