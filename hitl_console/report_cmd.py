@@ -21,16 +21,17 @@ PATH_COLUMNS = [
     "chats",
     "rating\n[95% CI]",
     "vs AI only\n[95% CI]",
+    "rated",
     "mean\nduration",
     "median\nwait",
     "abandoned",
-    "human msgs\nper takeover",
+    "human msgs\n/ takeover",
 ]
 SUPERVISOR_COLUMNS = [
     "supervisor",
-    "takeovers",
-    "proactive",
-    "escalation",
+    "takeovers\nall",
+    "takeovers\nproactive",
+    "takeovers\nescalation",
     "reply latency\nmedian",
     "reply latency\nmean",
     "human\nmsgs",
@@ -38,6 +39,7 @@ SUPERVISOR_COLUMNS = [
     "peak\nload",
 ]
 WIDTH = 80  # the table's width when the output is not a terminal
+SIM = "(sim)"  # after a simulated supervisor's name
 TOO_FEW = "(too few)"  # after a figure that rests on fewer than MIN_RATED ratings, in every column that has one
 
 
@@ -61,6 +63,65 @@ def _too_few(v: float | None, signed: bool = False) -> str:
     return "-" if v is None else (f"{v:+.2f}" if signed else f"{v:.2f}") + " " + TOO_FEW
 
 
+def _sup_label(name: str, session: int | None, many: bool) -> str:
+    """A person's name as it is; a simulated supervisor's marked, with its session when there are several."""
+    if session is None:
+        return name
+    return f"{name} {SIM[:-1]}, s{session})" if many else f"{name} {SIM}"
+
+
+def _when(t: float | None) -> str:
+    return "?" if t is None else datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _span(a: float | None, b: float | None) -> str:
+    """``2026-01-01 09:30 to 11:05 UTC`` (the date again only when it changes)."""
+    start, end = _when(a), _when(b)
+    if start[:10] == end[:10]:
+        end = end[11:]
+    return f"{start} to {end} UTC"
+
+
+def _ids(ids: list[int]) -> str:
+    """Session numbers with runs shortened: 1-4, 7."""
+    parts: list[str] = []
+    i = 0
+    while i < len(ids):
+        j = i
+        while j + 1 < len(ids) and ids[j + 1] == ids[j] + 1:
+            j += 1
+        parts.append(str(ids[i]) if i == j else f"{ids[i]}-{ids[j]}" if j > i + 1 else f"{ids[i]}, {ids[j]}")
+        i = j + 1
+    return ", ".join(parts)
+
+
+def scope_lines(report: Report) -> list[str]:
+    """What the report covers: the sessions (their source and who supervised, as the log records them),
+    the time span of their chats, and a warning when sessions of different sources or policies are pooled."""
+    ss = report.sessions
+    if not ss:
+        return ["Scope: no sessions with chats in scope"]
+    firsts = [x.first_at for x in ss if x.first_at is not None]
+    lasts = [x.last_at for x in ss if x.last_at is not None]
+    span = f", chats {_span(min(firsts), max(lasts))}" if firsts and lasts else ""
+    if len(ss) == 1:
+        x = ss[0]
+        return [f"Scope: session {x.id} ({x.source}; {x.kind}){span}"]
+    groups: dict[str, list[int]] = {}
+    for x in ss:
+        groups.setdefault(f"{x.source}; {x.kind}", []).append(x.id)
+    lines = [f"Scope: {len(ss)} sessions{span}"]
+    for what, ids in groups.items():
+        lines.append(f"  session{'s' if len(ids) > 1 else ''} {_ids(ids)}: {what}")
+    if report.mixed:
+        sources = len({x.policy_key[0] for x in ss}) > 1
+        policies = len({x.policy_key[1] for x in ss}) > 1
+        differ = " and ".join(w for w, on in (("source", sources), ("supervisor policy", policies)) if on)
+        lines.append(f"Warning: these sessions differ in {differ}; their chats are pooled below."
+                     " One session: --session ID.")
+    return lines
+
+
 def _scope_note(report: Report) -> str:
     return ", rehearsals included" if report.scope.include_rehearsals else ""
 
@@ -80,6 +141,7 @@ def tables(report: Report) -> list[Table]:
             _too_few(p.diff_vs_ai_only, signed=True)
             if p.too_few or base_too_few
             else _ci(p.diff_vs_ai_only, p.diff_ci95_clipped, signed=True),
+            str(p.rated),
             _secs(p.mean_duration_s),
             _secs(p.median_wait_s),
             _f(None if p.abandoned_share is None else p.abandoned_share * 100, "{:.1f}%"),
@@ -87,9 +149,10 @@ def tables(report: Report) -> list[Table]:
         ]
         for p in report.paths
     ]
+    many = len(report.sessions) > 1
     sups = [
         [
-            s.supervisor,
+            _sup_label(s.supervisor, s.session if s.simulated else None, many),
             str(s.takeovers),
             str(s.proactive),
             str(s.escalation),
@@ -108,9 +171,15 @@ def tables(report: Report) -> list[Table]:
         if marked
         else ""
     )
+    sim_note = (
+        f"{SIM}: a simulated supervisor, one row per session" + (" (sN: session N)" if many else "")
+        + "; the others are people, counted across sessions."
+        if any(s.simulated for s in report.supervisors)
+        else ""
+    )
     out: list[Table] = [
         (f"Outcomes by handling path ({report.chats} closed chats{_scope_note(report)})", PATH_COLUMNS, paths, note),
-        ("Supervisors", SUPERVISOR_COLUMNS, sups, ""),
+        ("Supervisors", SUPERVISOR_COLUMNS, sups, sim_note),
     ]
     for sec in report.sections.values():
         out.append((sec.title, sec.columns, [["-" if v is None else str(v) for v in r] for r in sec.rows], ""))
@@ -186,7 +255,7 @@ def _block_lines(cols: list[int], tops: list[str], bottoms: list[str], widths: l
 def format_table(report: Report, width: int = WIDTH) -> str:
     """Text tables for people. A table wider than ``width`` continues below in blocks of columns, each
     with the first column (the path, the supervisor) again."""
-    lines: list[str] = []
+    lines: list[str] = [_clean(x) for line in scope_lines(report) for x in _wrap(line, width)] + [""]
     for title, header, rows, note in tables(report):
         rows = [[_clean(c) for c in r] for r in rows]
         tops, bottoms = _header_lines(header)
@@ -206,15 +275,29 @@ def format_table(report: Report, width: int = WIDTH) -> str:
             if n:
                 lines.append("")
             lines += _block_lines(cols, tops, bottoms, widths, shown)
-            if note and (n == len(blocks) - 1 or any(TOO_FEW in r[i] for r in shown for i in cols)):
+            if note and (n == len(blocks) - 1 or (TOO_FEW in note and any(TOO_FEW in r[i] for r in shown for i in cols))):
                 lines += ["", *textwrap.wrap(note, width=max(width, 40))]  # under the figures it explains
                 note = ""
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _wrap(line: str, width: int) -> list[str]:
+    """A scope line folded to ``width``, continued lines indented under it."""
+    indent = " " * (len(line) - len(line.lstrip()) + 2)
+    return textwrap.wrap(line, width=max(width, 40), subsequent_indent=indent, break_on_hyphens=False) or [""]
+
+
 def format_markdown(report: Report) -> str:
     lines: list[str] = []
+    listing = False
+    for line in scope_lines(report):  # the session groups as a list, set off by blank lines
+        item = line.startswith("  ")
+        if item != listing:
+            lines.append("")
+            listing = item
+        lines.append(("- " + _clean(line.strip())) if item else _clean(line))
+    lines.append("")
     for title, header, rows, note in tables(report):
         lines += [
             f"### {title}",
@@ -237,7 +320,8 @@ def format_markdown(report: Report) -> str:
     default=None,
     help="Session log (SQLite). Default: $HITL_CONSOLE_DB or the user data directory.",
 )
-@click.option("--session", "session_id", type=int, default=None, help="Only this session.")
+@click.option("--session", "session_id", type=int, default=None,
+              help="Only this session (the scope line above the tables lists the sessions a report covers).")
 @click.option(
     "--since",
     default=None,

@@ -14,7 +14,8 @@ from hitl_console.core.clock import SimClock
 from hitl_console.core.engine import Floor
 from hitl_console.core.tally import Tally
 from hitl_console.sources.simulator import Simulator
-from hitl_console.sources.supervisors import SupervisorBot, SupervisorPolicy, make_supervisors
+from hitl_console.sources.supervisors import SupervisorBot, SupervisorPolicy, bot_names, make_supervisors
+from hitl_console.store.report import SIMULATED_KEY
 from hitl_console.store.writer import Store
 
 
@@ -41,8 +42,14 @@ class SimRuntime:
     bots: list[SupervisorBot] = field(default_factory=list)
 
     def close(self) -> None:
+        """End the session: the simulated supervisors hand their chats back (logged at the session's end
+        time, so none of their takeovers stays open), then the log records the end."""
+        end = self.clock.now()
+        for bot in self.bots:
+            bot.end(at=end)
+        self.bots = []
         if self.store is not None:
-            self.store.end_session(self.clock.now())
+            self.store.end_session(end)
             self.store.close()
 
 
@@ -69,12 +76,16 @@ def build_sim(
     store: Store | None = None
     if db is not None:
         store = Store(db)
+        config = settings.model_dump(mode="json")
+        if policy is not None:  # who on this floor is simulated (the report tells them from people)
+            config[SIMULATED_KEY] = {"policy": policy.value, "names": bot_names(bot_prefix, supervisors),
+                                     "grace_s": grace_s}
         store.start_session(
             source=source_name,
             supervisor=supervisor or (policy.value if policy else "console"),
             agent=agent,
             seed=seed,
-            config=settings.model_dump(mode="json"),
+            config=config,
             started_at=clock.now(),
         )
         floor.subscribe(store.on_event)  # first: committed before anyone else hears of it

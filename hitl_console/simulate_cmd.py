@@ -15,6 +15,7 @@ from hitl_console.core.models import Event, EventType
 from hitl_console.paths import default_db
 from hitl_console.runtime import build_sim
 from hitl_console.sources.supervisors import SupervisorPolicy
+from hitl_console.store.report import PATHS
 
 
 @click.command()
@@ -127,18 +128,42 @@ async def _run(rt: Any, chats: int, progress: bool) -> None:
         click.echo("", err=True)
 
 
+def path_label(path: str) -> str:
+    """A handling path in the report's words: ``after_customer_request`` -> "human after customer request",
+    ``unattended_emotional`` -> "trigger fired, nobody came (emotional)"."""
+    if path in PATHS:
+        return PATHS[path]
+    if path.startswith("unattended_"):
+        return f"{PATHS['unattended']} ({_words(path.removeprefix('unattended_'))})"
+    return _words(path)
+
+
+def _rank(path: str, order: list[str]) -> int:
+    """The report's order (``unattended_technical`` with ``unattended``); unknown paths last."""
+    base = "unattended" if path.startswith("unattended_") else path
+    return order.index(base) if base in order else len(order)
+
+
+def _words(key: str) -> str:
+    return key.replace("_", " ")
+
+
 def format_summary(s: dict[str, Any]) -> str:
+    """The summary for people: handling paths, triggers and takeover kinds in words (--json keeps the ids)."""
+    labels = {p: path_label(p) for p in s["paths"]}
+    w = max([len("handling path"), *map(len, labels.values())]) + 2
     lines = [
         f"log: {s['db']} (session {s['session']})",
         f"chats: {s['chats']}   AI-resolved: {s['ai_resolved_share'] * 100:.1f}%   abandoned: {s['abandoned']}"
         f"   mean rating: {s['mean_rating'] if s['mean_rating'] is not None else '-'}",
-        "escalations: " + (", ".join(f"{k} {v}" for k, v in s["escalations"].items()) or "none"),
-        "takeovers:   " + (", ".join(f"{k} {v}" for k, v in s["takeovers"].items()) or "none"),
+        "escalations: " + (", ".join(f"{_words(k)} {v}" for k, v in s["escalations"].items()) or "none"),
+        "takeovers:   " + (", ".join(f"{_words(k)} {v}" for k, v in s["takeovers"].items()) or "none"),
         "",
-        f"{'handling path':<28}{'chats':>7}{'rated':>7}{'rating':>8}{'duration':>10}",
+        f"{'handling path':<{w}}{'chats':>7}{'rated':>7}{'rating':>8}{'duration':>10}",
     ]
-    for path, p in s["paths"].items():
+    order = list(PATHS)
+    for path, p in sorted(s["paths"].items(), key=lambda kv: (_rank(kv[0], order), kv[0])):
         rating = f"{p['mean_rating']:.2f}" if p["mean_rating"] is not None else "-"
         dur = f"{p['mean_duration_s']:.0f}s" if p["mean_duration_s"] is not None else "-"
-        lines.append(f"{path:<28}{p['chats']:>7}{p['rated']:>7}{rating:>8}{dur:>10}")
+        lines.append(f"{labels[path]:<{w}}{p['chats']:>7}{p['rated']:>7}{rating:>8}{dur:>10}")
     return "\n".join(lines)

@@ -377,11 +377,12 @@ def test_chats_still_open_when_the_log_ends_have_their_own_section(tmp_path: Pat
     live = [c for c in rt.floor.chats.values() if c.status is not ChatStatus.CLOSED]
     held = sum(1 for c in live if c.status is ChatStatus.HUMAN)
     rt.close()
-    assert live, "the run ends with chats still open"
+    assert live and held, "the run ends with chats still open, some held by the simulated supervisor"
     conn = open_log(db)
     rep = build_report(conn, Scope())
     conn.close()
     sec = rep.sections["still_open"]
     assert sum(r[1] for r in sec.rows) == len(live)
-    assert sum(r[2] for r in sec.rows) == held  # every chat a human holds has its takeover open
+    # the simulated supervisor handed its chats back when the session ended: no takeover stays open
+    assert sum(r[2] for r in sec.rows) == 0 and not any(r[0].startswith("held by") for r in sec.rows)
     assert rep.chats == 20  # the outcomes count closed chats only

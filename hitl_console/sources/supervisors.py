@@ -54,6 +54,21 @@ class SupervisorBot:
         if self.policy is not SupervisorPolicy.NONE:
             self.sim.scheduler.after(1.0, self._tick)
 
+    def end(self, at: float | None = None) -> list[str]:
+        """The session ends: hand back every chat this bot holds (logged as hand-backs at ``at``), so no
+        simulated takeover stays open in the log. Returns the chats handed back."""
+        floor = self.sim.floor
+        back = []
+        for chat in floor.held_by(self.name):
+            try:
+                floor.hand_back(chat.id, self.name, at=at)
+            except CommandRefused:
+                continue
+            back.append(chat.id)
+        self.claimed.difference_update(self._my_claims)
+        self._my_claims.clear()
+        return back
+
     def _building(self, chat: ChatState) -> bool:
         return chat.status is ChatStatus.AI and chat.frustration >= self.frustration_watch
 
@@ -164,6 +179,11 @@ class SupervisorBot:
         return opener + fixes[min(sent, len(fixes) - 1)]
 
 
+def bot_names(prefix: str, count: int) -> list[str]:
+    """The names :func:`make_supervisors` gives its bots (``sup1``, ``sup2``...)."""
+    return [f"{prefix}{i + 1}" for i in range(count)]
+
+
 def make_supervisors(
     sim: Simulator,
     policy: SupervisorPolicy,
@@ -176,8 +196,8 @@ def make_supervisors(
 ) -> list[SupervisorBot]:
     claimed: set[str] = set()
     bots = [
-        SupervisorBot(f"{prefix}{i + 1}", sim, policy, cap=cap, seed=seed, claimed=claimed, grace_s=grace_s)
-        for i in range(count)
+        SupervisorBot(name, sim, policy, cap=cap, seed=seed, claimed=claimed, grace_s=grace_s)
+        for name in bot_names(prefix, count)
     ]
     for b in bots:
         b.start()

@@ -13,6 +13,7 @@ Extension: add a function to :data:`SECTIONS`; it gets the connection and the :c
 
 from __future__ import annotations
 
+import json
 import math
 import operator
 import sqlite3
@@ -28,6 +29,8 @@ from hitl_console.store.queries import explain
 
 REPORT_VERSION = 1
 REHEARSAL = "rehearsal"  # the source of rehearsal sessions
+SIMULATED_KEY = "simulated_supervisors"  # in a session's config: {"policy", "names", "grace_s"} of its bots
+POLICIES = ("reactive", "proactive", "none")  # a session's supervisor column when only simulated ones ran it
 MIN_RATED = 5  # fewer rated chats than this: the row is marked too few to judge
 RATING_SCALE = (1.0, 5.0)
 
@@ -67,6 +70,10 @@ class Scope:
             parts.append(f"{alias}.{time_col} >= ?")
             params.append(self.since)
         return (" WHERE " + " AND ".join(parts)) if parts else "", params
+
+    def any_chat_where(self, alias: str = "c") -> tuple[str, list[Any]]:
+        """Every chat in scope, open or closed."""
+        return self._where(alias, "opened_at", [])
 
     def chat_where(self, alias: str = "c") -> tuple[str, list[Any]]:
         return self._where(alias, "opened_at", [f"{alias}.status = 'closed'"])
@@ -111,6 +118,60 @@ class SupervisorRow:
     held_s: float
     mean_load: float | None  # chats held at once, on average over the session's active time
     peak_load: int
+    simulated: bool = False  # a simulated supervisor (a bot): one row per session, as bots are per session
+    session: int | None = None  # the session of a simulated supervisor; None for a person (all sessions)
+
+
+@dataclass(slots=True)
+class SessionInfo:
+    """A session in the report's scope, as the log records it."""
+
+    id: int
+    source: str
+    supervisor: str | None  # the sessions table's: a person's name, or the simulated supervisors' policy
+    started_at: float | None
+    ended_at: float | None
+    chats: int  # chats in scope (open or closed)
+    first_at: float | None  # the first chat in scope opened
+    last_at: float | None  # the last one closed (or opened, if still open)
+    policy: str | None  # the simulated supervisors' policy (None: none ran, or the log does not say)
+    recorded: list[str] | None  # the simulated supervisors' names as the session's config records them
+    simulated: list[str] = field(default_factory=list)  # simulated supervisors with takeovers in scope
+
+    @property
+    def person(self) -> str | None:
+        """The console's human, when a person ran the session (not only simulated supervisors)."""
+        return None if self.supervisor in POLICIES else self.supervisor
+
+    def is_simulated(self, name: str) -> bool:
+        """Whether ``name`` is a simulated supervisor of this session: by the config's record (logs since
+        it was added); in older logs every supervisor of a session run by a policy, and on a console
+        floor everyone but the console's human (the others were its simulated colleagues)."""
+        if self.recorded is not None:
+            return name in self.recorded
+        if self.person is None:
+            return True
+        return self.source == "console" and name != self.person
+
+    @property
+    def kind(self) -> str:
+        """Who supervised, in words: the policy of simulated supervisors, or the person (and colleagues)."""
+        if self.person is None:
+            return f"simulated supervisors ({self.policy or self.supervisor})"
+        n = len(self.recorded) if self.recorded is not None else len(self.simulated)
+        if not n:
+            return str(self.person)
+        policy = f", {self.policy}" if self.policy else ""
+        return f"{self.person} with {n} simulated colleague{'s' if n != 1 else ''}{policy}"
+
+    @property
+    def policy_key(self) -> tuple[str, str]:
+        """What makes two sessions' figures comparable: the source and who supervised (the person's name
+        aside)."""
+        if self.person is None:
+            return self.source, f"simulated {self.policy or self.supervisor}"
+        colleagues = self.policy or ("simulated" if self.simulated else "")
+        return self.source, f"person+{colleagues}" if colleagues else "person"
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +189,12 @@ class Report:
     supervisors: list[SupervisorRow]
     sections: dict[str, Section] = field(default_factory=dict)
     left_out: dict[str, int] = field(default_factory=dict)  # closed chats without an outcome, by ending
+    sessions: list[SessionInfo] = field(default_factory=list)  # the sessions with chats in scope
+
+    @property
+    def mixed(self) -> bool:
+        """The scope pools sessions of different sources or supervisor policies."""
+        return len({s.policy_key for s in self.sessions}) > 1
 
     def to_json(self, db: str | None = None) -> dict[str, Any]:
         """The documented machine form (see the README's report section)."""
@@ -139,6 +206,16 @@ class Report:
                 "session": self.scope.session_id,
                 "since": self.scope.since,
                 "include_rehearsals": self.scope.include_rehearsals,
+                "sessions": [
+                    {
+                        "id": x.id, "source": x.source, "supervisor": x.supervisor, "policy": x.policy,
+                        "simulated_supervisors": sorted(set(x.recorded or []) | set(x.simulated)),
+                        "started_at": x.started_at, "ended_at": x.ended_at, "chats": x.chats,
+                        "first_at": x.first_at, "last_at": x.last_at,
+                    }
+                    for x in self.sessions
+                ],
+                "mixed": self.mixed,
             },
             "chats": self.chats,
             "left_out": dict(self.left_out),
@@ -194,23 +271,66 @@ def _agent_usage(conn: sqlite3.Connection, scope: Scope) -> Section | None:
 
 def _still_open(conn: sqlite3.Connection, scope: Scope) -> Section | None:
     """Chats still live at the end of the log (not in the outcomes: they have no ending), by their
-    last status, with how many had a trigger and an open takeover; None when every chat closed."""
+    last status (a held chat by who holds it: a person or a simulated supervisor), with how many had an
+    open takeover; None when every chat closed."""
     cw, params = scope.open_chat_where("c")
     rows = conn.execute(
-        f"""SELECT c.status, count(*),
-                   sum(CASE WHEN EXISTS (SELECT 1 FROM takeovers t WHERE t.session_id = c.session_id
-                        AND t.chat_id = c.chat_id AND t.ended_at IS NULL) THEN 1 ELSE 0 END)
-            FROM chats c{cw} GROUP BY c.status ORDER BY c.status""",
+        f"""SELECT c.session_id, c.status,
+                   (SELECT t.supervisor FROM takeovers t WHERE t.session_id = c.session_id
+                    AND t.chat_id = c.chat_id AND t.ended_at IS NULL ORDER BY t.takeover_id DESC LIMIT 1)
+            FROM chats c{cw}""",
         params,
     ).fetchall()
     if not rows:
         return None
+    info = {x.id: x for x in sessions_in_scope(conn, scope)}
     label = {"ai": "with the AI", "escalated": "waiting for a human (escalated)", "human": "held by a human"}
+    counts: dict[str, list[int]] = {}
+    for sid, st, holder in rows:
+        name = label.get(st, st)
+        if st == "human" and holder is not None and sid in info and info[sid].is_simulated(holder):
+            name = "held by a simulated supervisor"
+        c = counts.setdefault(name, [0, 0])
+        c[0] += 1
+        c[1] += holder is not None
+    order = [*label.values(), "held by a simulated supervisor"]
     return Section(
         "Chats still open at the end of the log (not in the outcomes above)",
         ["status", "chats", "open takeovers"],
-        [[label.get(st, st), n, tk] for st, n, tk in rows],
+        [[k, *counts[k]] for k in sorted(counts, key=lambda k: (order.index(k) if k in order else len(order), k))],
     )
+
+
+def sessions_in_scope(conn: sqlite3.Connection, scope: Scope) -> list[SessionInfo]:
+    """The sessions with chats in scope (and the session asked for, even without chats), as logged."""
+    cw, params = scope.any_chat_where("c")
+    rows = conn.execute(
+        f"""SELECT s.id, s.source, s.supervisor, s.started_at, s.ended_at, s.config, x.n, x.first_at, x.last_at
+            FROM sessions s LEFT JOIN (
+                SELECT c.session_id AS sid, count(*) AS n, min(c.opened_at) AS first_at,
+                       max(coalesce(c.closed_at, c.opened_at)) AS last_at
+                FROM chats c{cw} GROUP BY c.session_id) x ON x.sid = s.id
+            WHERE x.n IS NOT NULL OR s.id = ? ORDER BY s.id""",
+        [*params, scope.session_id],
+    ).fetchall()
+    out = []
+    for sid, source, sup, started, ended, config, n, first, last in rows:
+        try:
+            cfg = json.loads(config) if config else {}
+        except ValueError:
+            cfg = {}
+        sim = cfg.get(SIMULATED_KEY) if isinstance(cfg, dict) else None
+        sim = sim if isinstance(sim, dict) else {}
+        names = sim.get("names")
+        policy = sim.get("policy") or (sup if sup in POLICIES else None)
+        out.append(
+            SessionInfo(
+                id=int(sid), source=str(source or "?"), supervisor=sup, started_at=started, ended_at=ended,
+                chats=int(n or 0), first_at=first, last_at=last, policy=None if policy is None else str(policy),
+                recorded=[str(x) for x in names] if isinstance(names, list) else None,
+            )
+        )
+    return out
 
 
 SECTIONS: dict[str, SectionFn] = {"rehearsals": _rehearsals, "agent_usage": _agent_usage, "still_open": _still_open}
@@ -347,7 +467,8 @@ def build_report(conn: sqlite3.Connection, scope: Scope, *, where: str = "log") 
                 a.waits.append(float(wait))
             a.takeovers += n_tk or 0
             a.human += human or 0
-        supervisors = _supervisors(conn, scope)
+        sessions = sessions_in_scope(conn, scope)
+        supervisors = _supervisors(conn, scope, {x.id: x for x in sessions})
         sections = {}
         if left_out:
             sections["left_out"] = Section(
@@ -367,7 +488,7 @@ def build_report(conn: sqlite3.Connection, scope: Scope, *, where: str = "log") 
     rows = [_path_row(p, acc.get(p, _Acc()), base) for p in order]
     return Report(
         scope, sum(a.chats for a in acc.values()), rows, supervisors, sections,
-        left_out={e: n for e, (n, _) in sorted(left_out.items())},
+        left_out={e: n for e, (n, _) in sorted(left_out.items())}, sessions=sessions,
     )
 
 
@@ -402,29 +523,48 @@ def _path_row(path: str, a: _Acc, base: list[int]) -> PathRow:
     )
 
 
-def _supervisors(conn: sqlite3.Connection, scope: Scope) -> list[SupervisorRow]:
+def _supervisors(
+    conn: sqlite3.Connection, scope: Scope, sessions: dict[int, SessionInfo] | None = None
+) -> list[SupervisorRow]:
+    """One row per person (across sessions) and per simulated supervisor and session (a bot of one
+    session is not the same-named bot of another). A takeover still open counts as held until its
+    session ended, or, for a session still running, until the session's last logged event."""
+    sessions = sessions or {}
     tw, params = scope.takeover_where()
     rows = conn.execute(
         "SELECT t.session_id, t.supervisor, t.kind, t.reply_latency_s, t.human_messages, t.taken_at,"
-        f" coalesce(t.ended_at, s.ended_at, t.taken_at) FROM takeovers t LEFT JOIN sessions s ON s.id = t.session_id{tw}",
+        f" coalesce(t.ended_at, s.ended_at) FROM takeovers t LEFT JOIN sessions s ON s.id = t.session_id{tw}",
         params,
     ).fetchall()
+    running = {r[0] for r in rows if r[6] is None}
+    log_end = {
+        sid: conn.execute("SELECT max(at) FROM events WHERE session_id = ?", (sid,)).fetchone()[0]
+        for sid in running
+    }
     # the active window of each session: first takeover to last end, across all supervisors
     window: dict[int, tuple[float, float]] = {}
-    by_sup: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    by_sup: dict[tuple[str, int | None], list[tuple[Any, ...]]] = defaultdict(list)
     for r in rows:
         sid, start, end = r[0], r[5], r[6]
+        if end is None and start is not None:
+            end = max(start, log_end.get(sid) or start)
+            r = (*r[:6], end)
         if start is not None and end is not None:
             lo, hi = window.get(sid, (start, end))
             window[sid] = (min(lo, start), max(hi, end))
-        by_sup[r[1] or "?"].append(r)
+        name = r[1] or "?"
+        info = sessions.get(sid)
+        simulated = info is not None and info.is_simulated(name)
+        if simulated and info is not None and name not in info.simulated:
+            info.simulated.append(name)
+        by_sup[(name, sid if simulated else None)].append(r)
     out = []
-    for sup in sorted(by_sup):
-        rs = by_sup[sup]
+    for sup, sid in sorted(by_sup, key=lambda k: (k[1] is not None, k[1] or 0, k[0])):
+        rs = by_sup[(sup, sid)]
         lat = [float(r[3]) for r in rs if r[3] is not None]
         spans = [(r[0], r[5], r[6]) for r in rs if r[5] is not None and r[6] is not None]
         held = sum(e - s for _, s, e in spans)
-        active = sum(window[sid][1] - window[sid][0] for sid in {sid for sid, _, _ in spans})
+        active = sum(window[k][1] - window[k][0] for k in {k for k, _, _ in spans})
         out.append(
             SupervisorRow(
                 supervisor=sup,
@@ -437,6 +577,8 @@ def _supervisors(conn: sqlite3.Connection, scope: Scope) -> list[SupervisorRow]:
                 held_s=held,
                 mean_load=held / active if active > 0 else None,
                 peak_load=_peak(spans),
+                simulated=sid is not None,
+                session=sid,
             )
         )
     return out
