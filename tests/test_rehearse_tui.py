@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlite_utils
+from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Static
 
@@ -15,6 +16,10 @@ from hitl_console.training.interactive import make_app, make_console_runtime
 from hitl_console.training.rehearsal import build_rehearsal
 from hitl_console.training.tui.debrief_screen import DebriefScreen
 from hitl_console.training.tui.rehearsal_app import RehearsalApp
+from hitl_console.tui.cells import clock
+from hitl_console.tui.screens.chat import ChatScreen
+from hitl_console.tui.view import Kpis
+from hitl_console.tui.widgets.kpi_bar import KpiBar, kpi_text
 
 ROOT = Path(__file__).resolve().parents[1] / "scenarios" / "rehearsal"
 SCENARIO = ROOT / "01-technical-escalation.toml"
@@ -108,3 +113,46 @@ def _footer_label(app: RehearsalApp, key: str) -> str:
 
 def _active(app: RehearsalApp) -> list[tuple[str, Binding, bool, str]]:
     return [(k, a.binding, a.enabled, a.tooltip) for k, a in app.screen.active_bindings.items()]
+
+
+def _header(app: RehearsalApp) -> str:
+    return str(app.screen.query_one(KpiBar).render())
+
+
+async def test_the_header_shows_the_scenario_and_its_clock(tmp_path: Path) -> None:
+    app, driver = make(tmp_path / "log.db")
+    title = app.rehearsal.scenario.title
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.refresh_view()
+        head = _header(app)
+        assert head.startswith(" scenario 0:00 of 5:00  live ") and f"  {title}  log " in head
+        await app.host.call(driver.run_for, 24.0)
+        await app.refresh_view()
+        head = _header(app)
+        # the scenario clock counts from the rehearsal's start, as the debrief does; no time of day
+        assert head.startswith(" scenario 0:24 of 5:00  live ") and title in head
+        assert clock(START + 24.0) not in head and "PAUSED" not in head
+        await pilot.press("p")
+        await pilot.pause()
+        await app.refresh_view()
+        assert _header(app).startswith(" scenario 0:24 of 5:00 PAUSED  live ")
+        await pilot.press("p")
+        await pilot.pause()
+        assert await app.take_over("C1")  # the chat's screen has the same header
+        await pilot.pause()
+        assert isinstance(app.screen, ChatScreen)
+        await app.host.call(driver.run_for, 70.0)
+        await app.refresh_view()
+        await pilot.pause()
+        assert _header(app).startswith(" scenario 1:34 of 5:00  live ") and title in _header(app)
+    app.runtime.close()
+
+
+def test_the_live_floor_header_keeps_the_time_of_day() -> None:
+    kpis = Kpis(live=3, ai_share=0.5, waiting=0, oldest_wait_s=0.0, mine=0, cap=3, avg_reply_s=None, closed=1)
+    plain = kpi_text(kpis, START, None).plain
+    assert plain.rstrip().endswith(f"{clock(START)}  log (none)")
+    with_clock = kpi_text(kpis, START, None, Text("Title"), Text("0:05 ")).plain
+    assert with_clock == "0:05 " + plain.replace(clock(START), "Title")
+    assert KpiBar().clock is None

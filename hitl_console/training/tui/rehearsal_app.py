@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.binding import Binding, BindingType
 
 from hitl_console.errors import HitlError
@@ -14,7 +15,9 @@ from hitl_console.training.rehearsal import RehearsalRuntime, score_and_record
 from hitl_console.training.tui.debrief_screen import DebriefScreen
 from hitl_console.tui import app as console_app
 from hitl_console.tui.app import HitlApp
+from hitl_console.tui.cells import duration
 from hitl_console.tui.runtime import ConsoleRuntime
+from hitl_console.tui.safe_text import clean
 
 
 class RehearsalApp(HitlApp):
@@ -39,6 +42,20 @@ class RehearsalApp(HitlApp):
         d = self.console_runtime.driver
         assert isinstance(d, RehearsalDriver)
         return d
+
+    def kpi_clock(self, now: float) -> tuple[Text, Text]:
+        """The header in a rehearsal: first the scenario clock, the time since the rehearsal started (the
+        debrief's times count from there) out of the scenario's longest run, PAUSED while paused; and the
+        scenario's title where the live floor shows the time of day."""
+        sc = self.rehearsal.scenario
+        elapsed = min(max(0.0, now - self.driver.player.t0), sc.duration_s)
+        lead = Text(" scenario ", "dim", end="")
+        lead.append(duration(elapsed), "bold")
+        lead.append(f" of {duration(sc.duration_s)}", "dim")
+        if self.driver.paused:
+            lead.append(" PAUSED", "bold reverse yellow")
+        lead.append(" ")
+        return lead, Text(clean(sc.title, single_line=True), "bold", end="")
 
     async def on_mount(self) -> None:  # runs after the console's own on_mount (Textual calls both)
         sc = self.rehearsal.scenario

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
@@ -12,8 +13,14 @@ from hitl_console.tui.safe_text import clean
 from hitl_console.tui.view import Kpis
 
 
-def kpi_text(k: Kpis, now: float, db_path: Path | None) -> Text:
+def kpi_text(
+    k: Kpis, now: float, db_path: Path | None, clock_text: Text | None = None, lead: Text | None = None
+) -> Text:
+    """The header line. ``clock_text`` takes the place of the time of day and ``lead`` comes first (the
+    rehearsal's scenario clock and title); without them, the live floor's line."""
     t = Text(no_wrap=True, overflow="ellipsis", end="")
+    if lead is not None:
+        t.append_text(lead)
     t.append(" live ", "dim")
     t.append(str(k.live), "bold")
     t.append("  AI ", "dim")
@@ -33,7 +40,10 @@ def kpi_text(k: Kpis, now: float, db_path: Path | None) -> Text:
     t.append("  closed ", "dim")
     t.append(str(k.closed))
     t.append("  ")
-    t.append(clock(now), "bold")
+    if clock_text is None:
+        t.append(clock(now), "bold")
+    else:
+        t.append_text(clock_text)
     t.append("  log ", "dim")
     t.append(clean(str(db_path)) if db_path else "(none)")
     return t
@@ -41,14 +51,29 @@ def kpi_text(k: Kpis, now: float, db_path: Path | None) -> Text:
 
 class KpiBar(Static):
     """One line of KPIs; updated only when its text changes, without a layout pass (its height is fixed:
-    a layout of the whole screen per update cost ~100 ms under load)."""
+    a layout of the whole screen per update cost ~100 ms under load).
 
-    def __init__(self, *, id: str | None = None) -> None:
+    ``clock``: from the floor's time, a text to lead the line and one to show instead of the time of day.
+    Without it, the bar takes the app's ``kpi_clock`` method if the app has one (the rehearsal's scenario
+    clock and title); the live floor has none."""
+
+    def __init__(
+        self, *, id: str | None = None, clock: Callable[[float], tuple[Text, Text]] | None = None
+    ) -> None:
         super().__init__("", id=id, markup=False)
         self._last = ""
+        self.clock = clock
+
+    def on_mount(self) -> None:
+        if self.clock is None:
+            self.clock = getattr(self.app, "kpi_clock", None)
 
     def show(self, k: Kpis, now: float, db_path: Path | None) -> None:
-        text = kpi_text(k, now, db_path)
+        if self.clock is None:
+            text = kpi_text(k, now, db_path)
+        else:
+            lead, at_clock = self.clock(now)
+            text = kpi_text(k, now, db_path, at_clock, lead)
         plain = text.plain + str(k.mine > k.cap)
         if plain != self._last:
             self._last = plain
