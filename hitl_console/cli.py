@@ -9,7 +9,6 @@ import click
 
 from hitl_console import __version__
 from hitl_console.errors import HitlError
-from hitl_console.paths import SESSION_LOG
 
 # (module, attribute) of each subcommand, imported lazily so that the CLI starts fast.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -36,17 +35,8 @@ class LazyGroup(click.Group):
             module, attr = COMMANDS[cmd_name]
             cmd = getattr(importlib.import_module(module), attr)
             assert isinstance(cmd, click.Command)
-            _session_log_type(cmd)
             return cmd
         return super().get_command(ctx, cmd_name)
-
-
-def _session_log_type(cmd: click.Command) -> None:
-    """Every command's ``--db`` reads as the session log: a directory given there is the log's own one-line
-    error, like its other problems, not a generic option error."""
-    for param in cmd.params:
-        if param.name == "db" and isinstance(param.type, click.Path) and param.type is not SESSION_LOG:
-            param.type = SESSION_LOG
 
 
 def usage_line(e: click.UsageError, args: list[str]) -> str:

@@ -13,7 +13,7 @@ from typing import BinaryIO
 import click
 
 from hitl_console.errors import HitlError
-from hitl_console.paths import default_db
+from hitl_console.paths import SESSION_LOG, default_db
 from hitl_console.store.export import EXPORTERS, FORMATS, TABLES, ExportQuery, export_csv
 from hitl_console.store.queries import open_log, parse_time
 
@@ -47,7 +47,7 @@ class _Progress:
 @click.command()
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=SESSION_LOG,
     default=None,
     help="Session log (SQLite). Default: $HITL_CONSOLE_DB or the user data directory.",
 )

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from hitl_console.paths import default_db
+from hitl_console.paths import SESSION_LOG, default_db
 from hitl_console.store.queries import open_log, parse_time
 from hitl_console.store.report import MIN_RATED, Report, Scope, build_report
 
@@ -316,7 +316,7 @@ def format_markdown(report: Report) -> str:
 @click.command()
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=SESSION_LOG,
     default=None,
     help="Session log (SQLite). Default: $HITL_CONSOLE_DB or the user data directory.",
 )

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from hitl_console.paths import default_db
+from hitl_console.paths import SESSION_LOG, default_db
 
 
 @click.command()
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=SESSION_LOG,
     default=None,
     help="Session log (SQLite). Default: $HITL_CONSOLE_DB or the user data directory.",
 )

@@ -12,7 +12,7 @@ import click
 
 from hitl_console.config import load_settings
 from hitl_console.core.models import Event, EventType
-from hitl_console.paths import default_db
+from hitl_console.paths import SESSION_LOG, default_db
 from hitl_console.runtime import build_sim
 from hitl_console.sources.supervisors import SupervisorPolicy
 from hitl_console.store.report import PATHS
@@ -22,7 +22,7 @@ from hitl_console.store.report import PATHS
 @click.option("--chats", "chats", type=click.IntRange(min=1), default=300, show_default=True,
               help="Run until this many chats have closed.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed: same seed, same floor.")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--db", type=SESSION_LOG, default=None,
               help="Session log (SQLite). Default: $HITL_CONSOLE_DB or the user data directory.")
 @click.option("--supervisor", "policy", type=click.Choice([p.value for p in SupervisorPolicy]),
               default="reactive", show_default=True, help="The simulated supervisors' policy.")

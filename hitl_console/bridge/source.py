@@ -206,7 +206,7 @@ class BridgeSource:
                 except (ValueError, ValidationError):
                     return CommandAccepted()
             if r.status_code == 401:
-                raise auth_error(self.base)
+                raise auth_error(self.base, self.token)
             if r.status_code in RETRYABLE:
                 error = f"the platform answered {r.status_code} {r.reason_phrase}"
                 continue

@@ -59,7 +59,13 @@ def describe(e: httpx.HTTPError) -> str:
     return f"{type(e).__name__}: {e}"
 
 
-def auth_error(url: str) -> BridgeAuthError:
+def auth_error(url: str, token: str | None) -> BridgeAuthError:
+    """A 401 as one line: a wrong token, or none given (and how to give one)."""
+    if not token:
+        return BridgeAuthError(
+            f"the platform at {url} asks for a token (401 Unauthorized) and none was given: "
+            "give it with --token TOKEN or the HITL_BRIDGE_TOKEN environment variable"
+        )
     return BridgeAuthError(
         f"the platform at {url} refused the token (401 Unauthorized): give the right one with --token "
         "or HITL_BRIDGE_TOKEN"
@@ -95,7 +101,7 @@ class EventStream:
         """Raise unless ``response`` opens the event stream (fatal errors, or ``_Retry``)."""
         status = response.status_code
         if status == 401:
-            raise auth_error(self.url)
+            raise auth_error(self.url, self.token)
         if status in RETRYABLE:
             raise _Retry(f"the platform answered {status} {response.reason_phrase}")
         if status != 200:
