@@ -9,21 +9,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from cli_support import run_cli
 from test_bridge_support import TOKEN, ThreadedDemo, demo, fast_settings, wait_for
 
 from hitl_console.bridge.runtime import build_bridge
-from hitl_console.cli import main
 from hitl_console.connect_cmd import make_app
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as e:
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_simulate_source_runs_supervisors_headless_on_the_platform(

@@ -7,9 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
+from cli_support import run_cli
 from test_bridge_support import TOKEN, ThreadedDemo
-
-from hitl_console.cli import main
 
 ROOT = Path(__file__).resolve().parents[1] / "scenarios" / "rehearsal"
 SCENARIO = ROOT / "07-ineligible-chat.toml"
@@ -26,16 +25,6 @@ COMMANDS: dict[str, list[str]] = {
     "export": ["export", "--table", "chats", "--out", "-"],
     "review": ["review"],
 }
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as e:
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def one_error_line(code: int, err: str) -> str:
