@@ -170,7 +170,9 @@ class DemoPlatform:
         ext = self._to_ext.get(sim_id)
         if ext is None:
             if not self.journaled:
-                ext = f"{sim_id}-{self.epoch}"  # no history kept: the epoch keeps ids unique across runs
+                # no history kept: part of the run's epoch keeps ids unique across runs, short enough for
+                # the console's id column (C00003-1a2b)
+                ext = f"{sim_id}-{self.epoch[:4]}"
             else:
                 ext = sim_id if self.run_no == 1 else f"{sim_id}-{self.run_no}"
             self._to_ext[sim_id] = ext
