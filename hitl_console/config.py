@@ -157,7 +157,7 @@ class SimulationSettings(BaseModel):
     second_question_share: float = Field(
         0.25, ge=0, le=1, description="Share of customers who ask a second question once the first is answered."
     )
-    customer_think_s: float = Field(20.0, gt=0, description="Mean time a customer takes to answer, in seconds.")
+    customer_think_s: float = Field(25.0, gt=0, description="Mean time a customer takes to answer, in seconds.")
     human_reaction_s: float = Field(12.0, gt=0, description="Mean delay of a simulated supervisor before taking a chat.")
     human_reply_s: float = Field(15.0, gt=0, description="Mean time a simulated supervisor takes to reply.")
     colleagues: int = Field(

@@ -43,8 +43,9 @@ def test_proactive_prevents_emotional_escalations_and_rates_higher(
 
 
 def test_paths_follow_the_papers_directions(runs: dict[tuple[str, int], dict[str, Any]]) -> None:
-    """Over the reactive runs: AI-only chats rate best; a human after an emotional escalation keeps
-    less of the rating than after a technical one; nobody coming is worst of all."""
+    """Over the reactive runs, relative to AI-only chats: a human after a technical escalation keeps the
+    rating (within 0.2), after a customer's request for a human costs clearly more, after an emotional
+    escalation most (the paper: about 0, 0.52 and 0.93 points); nobody coming is worst of all."""
 
     def mean(path: str, policy: str = "reactive") -> float:
         num = den = 0.0
@@ -57,9 +58,13 @@ def test_paths_follow_the_papers_directions(runs: dict[tuple[str, int], dict[str
         return num / den
 
     ai_only = mean("ai_only")
-    assert ai_only > mean("after_technical")
-    assert mean("after_emotional") < mean("after_technical")
-    assert ai_only > mean("after_customer_request")
+    technical = ai_only - mean("after_technical")
+    request = ai_only - mean("after_customer_request")
+    emotional = ai_only - mean("after_emotional")
+    assert abs(technical) < 0.2
+    assert request > technical + 0.2
+    assert 0.7 < emotional < 1.2
+    assert emotional > request + 0.1
     assert mean("after_technical") > mean("unattended_technical", "none")
     none = runs[("none", 4)]
     assert none["abandoned"] > runs[("reactive", 4)]["abandoned"]

@@ -3,6 +3,14 @@ mood, patience, and a 1-5 rating at the end. Seeded: the same random stream give
 
 The hidden ``anger`` (0..1) is the customer's real state; the floor only sees the text, which is written
 from it (a frustrated customer repeats, capitalises, counts attempts, asks for a human).
+
+How the handling paths come out (the field experiment's pattern, arXiv 2605.14830): a technical
+escalation keeps the rating, because the chat goes to a person right after the AI's first answer missed
+and the customer takes the handover as help coming (:meth:`Customer.handed_over`), not as another
+failure; an emotional one costs about a point even with a human, because the customer remembers how
+angry they got (:meth:`Customer.rating`); a customer who asked for a human from the start rates lower
+partly because such customers grade harder (:data:`WANTS_HUMAN_HARSHER`). A proactive takeover pays
+when it comes before the customer's anger has built up: it saves what an emotional escalation would cost.
 """
 
 from __future__ import annotations
@@ -83,12 +91,18 @@ _HUMAN_NOT_YET = (
 )
 
 
+# Customers who ask for a person in their first message grade harder for the same experience (they came
+# expecting to be let down: often a repeat contact, or a distrust of bots), by this many points on average.
+WANTS_HUMAN_HARSHER = 0.4
+
+
 @dataclass(slots=True)
 class Persona:
     patience: float  # seconds a customer waits for a human before leaving
     temper: float  # 0.5..1.6: how fast anger rises
     verbosity: float  # 0..1: longer messages
     wants_human: bool = False
+    leniency: float = 0.0  # how this customer grades, drawn once: added to the rating
 
 
 @dataclass(slots=True)
@@ -105,6 +119,14 @@ class Customer:
     human_replies: int = 0
     seen_answers: set[str] = field(default_factory=set)
     next_intent: Intent | None = None  # a second question the customer asks once the first is solved
+    # How the mood moves (whether an answer solves it, how much it annoys or calms) is drawn from a stream
+    # of its own, so the same customer reacts alike whatever the timing (how long they waited, how many
+    # "still waiting" lines they wrote) and policies compare on the same reactions. None: use ``rng``.
+    mood_rng: random.Random | None = None
+
+    @property
+    def _mood(self) -> random.Random:
+        return self.mood_rng or self.rng
 
     def ask_next(self) -> str | None:
         """Once helped, some customers have one more question: the chat goes on with a new intent."""
@@ -130,20 +152,28 @@ class Customer:
         self.seen_answers.add(text)
         on_topic = self.intent.answer[:40] in text and confidence >= 0.45
         chance = self.intent.ai_success * (0.6 if repeated else 1.0) if on_topic else 0.0
-        if self.rng.random() < chance:
+        if self._mood.random() < chance:
             self.solved = True
             self._set_anger(self.anger - 0.1)
             return
         rise = 0.10 + (0.06 if repeated else 0.0) + (0.06 if not on_topic else 0.0)
-        self._set_anger(self.anger + rise * self.persona.temper * self.rng.uniform(0.7, 1.3))
+        self._set_anger(self.anger + rise * self.persona.temper * self._mood.uniform(0.7, 1.3))
+
+    def handed_over(self) -> None:
+        """The AI's reply fired a trigger and the chat now waits for a person: the customer is told one is
+        coming and does not take that reply as one more failed answer (no rise in anger; the wait itself
+        annoys, see :meth:`wait`). This is why a technical escalation costs little: the rules agent is
+        unsure (an answer it already gave, a request to clarify) as soon as its first answer has missed,
+        so the chat goes to a person before the customer has been let down twice."""
+        self.attempts += 1
 
     def react_to_human(self, text: str) -> None:
         """A human wrote: calming, and usually solving once the human has the facts."""
         self.human_replies += 1
         # A human calms a customer, but one who got really angry does not fully come down.
-        self._set_anger(self.anger - 0.18 * (1.1 - self.peak) * self.rng.uniform(0.6, 1.4))
+        self._set_anger(self.anger - 0.18 * (1.1 - self.peak) * self._mood.uniform(0.6, 1.4))
         fix = any(line[:30] in text for line in self.intent.human_fix) or len(text) > 60
-        if fix and self.rng.random() < 0.85 or self.human_replies >= 3:
+        if fix and self._mood.random() < 0.85 or self.human_replies >= 3:
             self.solved = True
 
     def wait(self, seconds: float) -> None:
@@ -192,11 +222,16 @@ class Customer:
 
     # -- the end ----------------------------------------------------------------------------------
     def rating(self) -> int:
-        """1-5: a solved problem pulls it up; the worst moment and the final mood pull it down."""
-        # Moderate irritation that a human clears leaves little trace; a customer who got really angry
-        # (an emotional escalation) remembers it even when the problem is solved.
-        x = 4.85 - 3.2 * max(0.0, self.peak - 0.45) - 1.0 * self.anger - (1.6 if not self.solved else 0.0)
-        x += self.rng.gauss(0.0, 0.35)
+        """1-5: a solved problem pulls it up; the worst moment and the final mood pull it down; the
+        customer's own leniency (see :func:`draw_leniency`) shifts it.
+
+        Mild irritation (anger below 0.3: one answer that missed) that a human clears leaves no trace;
+        beyond that the customer remembers the worst moment even when the problem is solved, so a chat
+        that got heated enough for an emotional escalation (anger about 0.5 and up) loses close to a point
+        whoever solves it.
+        """
+        x = 4.85 - 3.0 * max(0.0, self.peak - 0.3) - 1.0 * self.anger - (1.6 if not self.solved else 0.0)
+        x += self.persona.leniency
         return int(min(5, max(1, round(x))))
 
 
@@ -212,3 +247,10 @@ def make_persona(rng: random.Random, patience_mean: float, wants_human_share: fl
         verbosity=rng.random(),
         wants_human=rng.random() < wants_human_share,
     )
+
+
+def draw_leniency(rng: random.Random, persona: Persona) -> float:
+    """How a customer grades (about +-0.35 points), drawn once when they arrive, from a stream of its own,
+    so the same customer grades the same experience alike whatever the supervisors do. Customers who
+    want a human from the start grade :data:`WANTS_HUMAN_HARSHER` lower."""
+    return rng.gauss(0.0, 0.35) - (WANTS_HUMAN_HARSHER if persona.wants_human else 0.0)

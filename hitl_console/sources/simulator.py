@@ -2,7 +2,9 @@
 humans (the TUI's supervisor or simulated ones) take over. Seeded and on a simulated clock.
 
 Each customer draws from a random stream of its own (seed and arrival number), so the same seed gives
-the same customers whatever the supervisors do: policies can be compared on the same floor.
+the same customers whatever the supervisors do: policies can be compared on the same floor. How their
+mood moves and how they grade come from two more streams per customer, so the same customer also reacts
+and grades alike whatever the timing.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from hitl_console.core.catalogue import Catalogue, Intent
 from hitl_console.core.clock import SimClock
 from hitl_console.core.engine import ChatState, CommandRefused, Floor, OpenTakeover
 from hitl_console.core.models import ChatStatus, Event, EventType, Message, Role
-from hitl_console.sources.customers import FIRST_NAMES, Customer, initial_anger, make_persona
+from hitl_console.sources.customers import FIRST_NAMES, Customer, draw_leniency, initial_anger, make_persona
 from hitl_console.sources.scheduler import Scheduler
 
 
@@ -84,6 +86,9 @@ class Simulator:
             order_id=f"#A{rng.randint(10000, 99999)}",
         )
         cust.anger = cust.peak = initial_anger(rng, cust.persona)
+        # Streams of their own (see Customer.mood_rng): the customer's words are drawn as without them.
+        cust.persona.leniency = draw_leniency(random.Random(f"{self.seed}:{n}:grading"), cust.persona)
+        cust.mood_rng = random.Random(f"{self.seed}:{n}:mood")
         if intent.eligible and rng.random() < self.settings.second_question_share:
             cust.next_intent = rng.choice([i for i in self._eligible if i.id != intent.id] or [intent])
         chat_id = f"C{n:05d}"
@@ -137,7 +142,11 @@ class Simulator:
             usage=reply.usage or None,
             latency_s=reply.latency_s if reply.usage else None,
         )
-        self.customers[chat_id].react_to_ai(reply.text, reply.confidence)
+        cust = self.customers[chat_id]
+        if chat.status is ChatStatus.ESCALATED:
+            cust.handed_over()
+        else:
+            cust.react_to_ai(reply.text, reply.confidence)
         if chat.status is ChatStatus.AI:
             self._customer_soon(chat_id)
         elif chat.status is ChatStatus.ESCALATED:
