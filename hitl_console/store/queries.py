@@ -27,10 +27,15 @@ def open_log(path: Path) -> sqlite3.Connection:
     if path.is_dir():
         raise StoreError(f"session log {path}: is a directory, not a file")
     try:
-        conn = sqlite3.connect(str(path), timeout=2.0, check_same_thread=False)
-        conn.execute("PRAGMA query_only = ON")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        try:
+            conn, version, tables = _connect(str(path), uri=False)
+        except sqlite3.OperationalError as e:
+            if "readonly" not in str(e) and "unable to open" not in str(e):
+                raise
+            # A log we may not write to (an archive, a read-only share): a log in WAL mode needs to create
+            # its shared-memory file even to read. Nobody can be writing it where we cannot, so it is read
+            # as immutable (no locks, no shared memory).
+            conn, version, tables = _connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
     except sqlite3.DatabaseError as e:
         raise StoreError(f"session log {path}: {explain(e)}") from None
     if not set(EXPECTED_TABLES) <= tables or version == 0:
@@ -40,6 +45,18 @@ def open_log(path: Path) -> sqlite3.Connection:
         conn.close()
         raise StoreError(f"session log {path}: schema version {version} is newer than this console's")
     return conn
+
+
+def _connect(target: str, uri: bool) -> tuple[sqlite3.Connection, int, set[str]]:
+    conn = sqlite3.connect(target, timeout=2.0, check_same_thread=False, uri=uri)
+    try:
+        conn.execute("PRAGMA query_only = ON")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError:
+        conn.close()
+        raise
+    return conn, version, tables
 
 
 def explain(e: sqlite3.Error) -> str:
