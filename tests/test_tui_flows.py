@@ -254,3 +254,17 @@ async def test_simulated_colleagues_take_escalations_left_waiting(tmp_path: Path
         held = [r for r in table(app).rows if r.status is ChatStatus.HUMAN]
         assert all(r.holder and r.holder.startswith("colleague-") for r in held)
     rt.close()
+
+
+async def test_a_narrow_terminal_gets_short_header_labels_and_keeps_the_takeover_count(tmp_path: Path) -> None:
+    app, rt = make_console(tmp_path / "log.db", cap=2)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("escape", "escape")
+        await advance(app, 1.0)
+        bar = app.screen.query_one(KpiBar)
+        header = str(bar.render())
+        assert "mine 1/2" in header and "my takeovers" not in header
+        assert header.index("mine 1/2") + len("mine 1/2") <= bar.size.width  # on screen, not cut
+    rt.close()

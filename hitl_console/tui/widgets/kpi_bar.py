@@ -12,12 +12,16 @@ from hitl_console.tui.cells import clock, duration
 from hitl_console.tui.safe_text import clean
 from hitl_console.tui.view import Kpis
 
+COMPACT_BELOW = 100  # narrower terminals get short labels, so that the takeover count stays on screen
+
 
 def kpi_text(
-    k: Kpis, now: float, db_path: Path | None, clock_text: Text | None = None, lead: Text | None = None
+    k: Kpis, now: float, db_path: Path | None, clock_text: Text | None = None, lead: Text | None = None,
+    compact: bool = False,
 ) -> Text:
     """The header line. ``clock_text`` takes the place of the time of day and ``lead`` comes first (the
-    rehearsal's scenario clock and title); without them, the live floor's line."""
+    rehearsal's scenario clock and title); without them, the live floor's line. ``compact``: short labels
+    (``wait``, ``mine``, ``done``) for a narrow terminal."""
     t = Text(no_wrap=True, overflow="ellipsis", end="")
     if lead is not None:
         t.append_text(lead)
@@ -25,19 +29,20 @@ def kpi_text(
     t.append(str(k.live), "bold")
     t.append("  AI ", "dim")
     t.append(f"{k.ai_share * 100:.0f}%", "bold cyan")
-    t.append("  waiting ", "dim")
+    t.append("  wait " if compact else "  waiting ", "dim")
     t.append(str(k.waiting), "bold reverse bright_red" if k.waiting else "bold")
     if k.waiting:
-        t.append(f" (oldest {duration(k.oldest_wait_s)})", "bright_red")
-    t.append("  my takeovers ", "dim")
+        t.append(f" ({duration(k.oldest_wait_s)})" if compact else f" (oldest {duration(k.oldest_wait_s)})",
+                 "bright_red")
+    t.append("  mine " if compact else "  my takeovers ", "dim")
     over = k.mine > k.cap
     t.append(f"{k.mine}/{k.cap}", "bold reverse yellow" if over else "bold green" if k.mine else "bold")
     if over:  # right after the count: a narrow terminal cuts the end of the line, never this
         t.append(" OVER CAP", "bold reverse yellow")
     if over or k.avg_reply_s is not None:
-        t.append("  avg reply ", "dim")
+        t.append("  reply " if compact else "  avg reply ", "dim")
         t.append("-" if k.avg_reply_s is None else duration(k.avg_reply_s), "bold yellow" if over else "bold")
-    t.append("  closed ", "dim")
+    t.append("  done " if compact else "  closed ", "dim")
     t.append(str(k.closed))
     t.append("  ")
     if clock_text is None:
@@ -69,11 +74,12 @@ class KpiBar(Static):
             self.clock = getattr(self.app, "kpi_clock", None)
 
     def show(self, k: Kpis, now: float, db_path: Path | None) -> None:
+        compact = 0 < self.size.width < COMPACT_BELOW
         if self.clock is None:
-            text = kpi_text(k, now, db_path)
+            text = kpi_text(k, now, db_path, compact=compact)
         else:
             lead, at_clock = self.clock(now)
-            text = kpi_text(k, now, db_path, at_clock, lead)
+            text = kpi_text(k, now, db_path, at_clock, lead, compact=compact)
         plain = text.plain + str(k.mine > k.cap)
         if plain != self._last:
             self._last = plain
