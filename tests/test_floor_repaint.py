@@ -138,3 +138,18 @@ async def test_the_cursor_follows_its_chat_in_view_and_keeps_its_place_when_the_
         t.to_top()
         await pilot.pause()
         assert t.cursor == 0 and t.selected_id == moved[0].id and int(t.scroll_offset.y) == 0
+
+
+async def test_the_cursor_never_hides_under_a_scrollbar_on_a_small_terminal() -> None:
+    app = TableApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        t = app.query_one(FloorTable)
+        t.set_rows([chat(i) for i in range(100)], now=0.0)
+        await pilot.pause()
+        assert not t.show_horizontal_scrollbar  # lines are cut to the width; the last line stays a chat
+        for _ in range(25):
+            await pilot.press("down")
+        await pilot.pause()
+        top = int(t.scroll_offset.y)
+        assert t.cursor == 25 and top <= t.cursor < top + t.scrollable_content_region.height
+        assert t.render_line(t.cursor - top).cell_length == t.scrollable_content_region.width

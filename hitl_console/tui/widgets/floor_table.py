@@ -134,6 +134,13 @@ class FloorTable(ScrollView, can_focus=True):
         Binding("end", "jump(-1)", "Last", show=False, id="floor.last"),
     ]
     COMPONENT_CLASSES = {"floor-table--cursor"}
+    # Lines are cut to the width: no horizontal scrollbar, which would hide the last line (and the cursor
+    # when it is there) while the table counts it as visible.
+    DEFAULT_CSS = """
+    FloorTable {
+        overflow-x: hidden;
+    }
+    """
 
     class Resized(Message):
         """The table's width, or its id column's, changed (the screen redraws the column titles for it)."""
@@ -165,6 +172,12 @@ class FloorTable(ScrollView, can_focus=True):
         self._slice_armed = False
         self._moved_at = float("-inf")
 
+    @property
+    def view_size(self) -> Size:
+        """The lines and cells the chats are drawn in: the widget less its scrollbar (the widget's ``size``
+        includes it; there is no horizontal scrollbar: lines are cut to fit)."""
+        return self.scrollable_content_region.size
+
     # -- data ---------------------------------------------------------------------------------------
     @property
     def selected(self) -> ChatRow | None:
@@ -180,9 +193,9 @@ class FloorTable(ScrollView, can_focus=True):
             self._cache.clear()
             self._drawn.clear()
             self.refresh()
-            self.post_message(self.Resized(self.size.width))
+            self.post_message(self.Resized(self.view_size.width))
         if self.selected_id is not None:
-            top, height = int(self.scroll_offset.y), self.size.height
+            top, height = int(self.scroll_offset.y), self.view_size.height
             for i, r in enumerate(rows):
                 if r.id == self.selected_id:
                     if height <= 0 or top <= i < top + height:
@@ -192,7 +205,7 @@ class FloorTable(ScrollView, can_focus=True):
         sel = self.selected
         self.selected_id = sel.id if sel else None
         if self.virtual_size.height != len(rows):
-            self.virtual_size = Size(self.size.width, len(rows))
+            self.virtual_size = Size(self.view_size.width, len(rows))
         self._keep_cursor_visible()
         self._refresh_changed()
 
@@ -203,7 +216,7 @@ class FloorTable(ScrollView, can_focus=True):
 
     def _refresh_changed(self) -> None:
         top = int(self.scroll_offset.y)
-        height = self.size.height
+        height = self.view_size.height
         drawn = self._drawn
         changed = [y for y in range(top, min(top + height, len(self.rows))) if drawn.get(y) != self._line_key(y)]
         if len(self.rows) < top + height:
@@ -245,7 +258,7 @@ class FloorTable(ScrollView, can_focus=True):
             self.set_timer(self.slice_gap_s, self._draw_slice)
 
     def _keep_cursor_visible(self) -> None:
-        height = self.size.height
+        height = self.view_size.height
         if height <= 0:
             return
         top = int(self.scroll_offset.y)
@@ -286,7 +299,7 @@ class FloorTable(ScrollView, can_focus=True):
         self.move_to(self.cursor + delta)
 
     def action_page(self, direction: int) -> None:
-        self.move_to(self.cursor + direction * max(1, self.size.height - 1))
+        self.move_to(self.cursor + direction * max(1, self.view_size.height - 1))
 
     def action_jump(self, where: int) -> None:
         self.move_to(len(self.rows) - 1 if where < 0 else 0)
@@ -303,16 +316,16 @@ class FloorTable(ScrollView, can_focus=True):
         return style
 
     def on_resize(self) -> None:
-        self.post_message(self.Resized(self.size.width))
+        self.post_message(self.Resized(self.view_size.width))
         self._cache.clear()
         self._drawn.clear()
-        self.virtual_size = Size(self.size.width, len(self.rows))
+        self.virtual_size = Size(self.view_size.width, len(self.rows))
         self._keep_cursor_visible()
 
     # -- drawing ------------------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_offset.y) + y
-        width = self.size.width
+        width = self.view_size.width
         if not 0 <= index < len(self.rows):
             self._drawn.pop(index, None)
             return Strip.blank(width, self._base())
