@@ -268,3 +268,21 @@ async def test_a_narrow_terminal_gets_short_header_labels_and_keeps_the_takeover
         assert "mine 1/2" in header and "my takeovers" not in header
         assert header.index("mine 1/2") + len("mine 1/2") <= bar.size.width  # on screen, not cut
     rt.close()
+
+
+async def test_back_from_a_chat_the_cursor_is_on_that_chat(tmp_path: Path) -> None:
+    app, rt = make_console(tmp_path / "log.db")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        t = table(app)
+        await pilot.press("end")  # the cursor far from the oldest escalation that n takes
+        await pilot.press("n")
+        await pilot.pause()
+        taken = app.screen.chat_id  # type: ignore[attr-defined]
+        assert t.selected_id != taken
+        await advance(app, 5.0)
+        while app.screen.id != "floor":
+            await pilot.press("escape")
+            await pilot.pause()
+        assert t.selected is not None and t.selected.id == taken == t.selected_id
+    rt.close()

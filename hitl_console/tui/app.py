@@ -62,6 +62,7 @@ class HitlApp(App[int]):
         self.repaint_slice = 0 if isinstance(host, InlineHost) else 8
         self.view: FloorView | None = None
         self.fatal: HitlError | None = None
+        self.left_chat: str | None = None  # the chat whose workspace was open last: the floor selects it on return
         self._ticking = False
         self._last_tick = time.perf_counter()
         self._stopped = False
@@ -210,6 +211,7 @@ class HitlApp(App[int]):
                 return screen
             self.pop_screen()
         chat = ChatScreen(chat_id)
+        self.left_chat = chat_id
         await self.push_screen(chat)
         return chat
 

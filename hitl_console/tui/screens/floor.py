@@ -66,6 +66,13 @@ class FloorScreen(Screen[None]):
         if self.hitl.view is not None:
             self.show(self.hitl.view)
 
+    def on_screen_resume(self) -> None:
+        """Back from a chat's workspace: the cursor on that chat (held there for a moment), so the chat you
+        just handled is where you look, whatever the floor did meanwhile."""
+        chat_id, self.hitl.left_chat = self.hitl.left_chat, None
+        if chat_id is not None:
+            self.query_one(FloorTable).select(chat_id)
+
     def on_floor_table_resized(self, event: FloorTable.Resized) -> None:
         # the titles span the screen; the columns are the table's (one cell narrower with a scrollbar)
         head = header_line(self.size.width, event.width, self.query_one(FloorTable).id_width)

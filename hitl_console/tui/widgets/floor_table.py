@@ -282,6 +282,13 @@ class FloorTable(ScrollView, can_focus=True):
         self.refresh_line(index)
         self._keep_cursor_visible()
 
+    def select(self, chat_id: str) -> None:
+        """The cursor on ``chat_id`` if it is on the floor (as a move: the order holds for a moment)."""
+        for i, r in enumerate(self.rows):
+            if r.id == chat_id:
+                self.move_to(i)
+                return
+
     def to_top(self) -> None:
         """The cursor on the first chat and the view at the top (a new order or filter), without counting
         as a key press (the order is not held)."""
