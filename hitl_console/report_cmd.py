@@ -100,7 +100,10 @@ def scope_lines(report: Report) -> list[str]:
     the time span of their chats, and a warning when sessions of different sources or policies are pooled."""
     ss = report.sessions
     if not ss:
-        return ["Scope: no sessions with chats in scope"]
+        if report.scope.include_rehearsals:
+            return ["Scope: no sessions with chats in scope"]
+        return ["Scope: no sessions with chats in scope (trainee rehearsals are left out of the tables:",
+                "  --include-rehearsals counts them)"]
     firsts = [x.first_at for x in ss if x.first_at is not None]
     lasts = [x.last_at for x in ss if x.last_at is not None]
     span = f", chats {_span(min(firsts), max(lasts))}" if firsts and lasts else ""

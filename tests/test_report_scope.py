@@ -271,3 +271,9 @@ def test_simulate_summary_uses_the_reports_labels(tmp_path: Path, capsys: pytest
         label = "AI only" if path == "ai_only" else f"trigger fired, nobody came ({path[11:].replace('_', ' ')})"
         row = next(x for x in again.splitlines() if x.startswith(label + " "))
         assert row.split()[-4:-2] == [str(p["chats"]), str(p["rated"])]
+
+
+def test_an_empty_scope_says_that_rehearsals_are_left_out() -> None:
+    empty = Report(scope=Scope(), chats=0, paths=[], supervisors=[])
+    assert "--include-rehearsals" in "\n".join(scope_lines(empty))
+    assert "--include-rehearsals" not in "\n".join(scope_lines(Report(Scope(include_rehearsals=True), 0, [], [])))
