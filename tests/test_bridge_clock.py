@@ -145,8 +145,13 @@ async def test_the_demo_platform_resumes_its_clock_from_the_journal(tmp_path: Pa
     last = first.last_at
     first.close()
     assert open_chats and last is not None and last > t0 + 800
+    first_customers = [(c.customer, c.messages[0].text) for c in first.floor.chats.values() if c.messages]
     second = DemoPlatform(fast_settings(8), seed=3, speed=10.0, journal=journal)
     assert second.sim.clock.now() >= last  # not back to the wall clock's time
+    second.sim.start()
+    await second.sim.run_until(second.sim.clock.now() + 120)
+    again = [(c.customer, c.messages[0].text) for c in second.floor.chats.values() if c.messages]
+    assert again and again != first_customers[: len(again)]  # new customers, not the first run's again
     records = [json.loads(line) for line in journal.read_text(encoding="utf-8").splitlines()]
     closes = [json.loads(r["data"]) for r in records if "data" in r and '"chat.closed"' in r["data"]]
     lost = [c for c in closes if c.get("ending") == RESTARTED]

@@ -44,6 +44,9 @@ Answer = tuple[int, dict[str, Any]]
 Item = tuple[str, str]  # (event id, data)
 
 
+RUN_SEED_STEP = 7919  # the seed of each later run of a journal: seed + step * (run - 1)
+
+
 class DemoPlatform:
     """The simulator, its event log and the command handlers. Run :meth:`run` to move its clock."""
 
@@ -78,7 +81,10 @@ class DemoPlatform:
         self._journal: TextIO | None = None
         self.journaled = journal is not None
         start = self._read_journal(Path(journal)) if journal is not None else None
-        self.rt: SimRuntime = build_sim(self.settings, seed=seed, max_chats=max_chats, start=start)
+        # A run resumed from the journal draws new customers: the same seed would bring back the customers
+        # (and the very messages) of the first run under new chat ids.
+        run_seed = seed if self.run_no == 1 else seed + RUN_SEED_STEP * (self.run_no - 1)
+        self.rt: SimRuntime = build_sim(self.settings, seed=run_seed, max_chats=max_chats, start=start)
         self.floor = self.rt.floor
         self.sim = self.rt.sim
         if journal is not None:
