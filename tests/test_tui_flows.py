@@ -267,6 +267,7 @@ async def test_a_narrow_terminal_gets_short_header_labels_and_keeps_the_takeover
         header = str(bar.render())
         assert "mine 1/2" in header and "my takeovers" not in header
         assert header.index("mine 1/2") + len("mine 1/2") <= bar.size.width  # on screen, not cut
+        assert header.index("mine") < header.index("AI ")  # the load before the AI's share
     rt.close()
 
 

@@ -95,4 +95,8 @@ async def test_help_wraps_a_long_explanation_under_itself_at_100_columns(tmp_pat
         for ln in lines:
             assert len(ln.rstrip()) <= width, ln  # nothing left for the screen to wrap at column 0
             assert ln.startswith("  ") or ln in ("Floor", "Chat workspace", "Everywhere"), ln
+        legend = str(app.screen.query_one("#help-legend").render()).splitlines()
+        assert all(len(ln.rstrip()) <= width for ln in legend)
+        cut = legend.index(next(ln for ln in legend if ln.startswith("  !  escalated"))) + 1
+        assert legend[cut].startswith("     ")  # the rest of the line, under its text
     rt.close()

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from test_tui_support import START, make_console, utc  # noqa: F401  (fixture)
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from hitl_console.core.models import ChatStatus
 from hitl_console.tui.app import HitlApp
@@ -55,6 +56,8 @@ def test_chat_workspace_snapshot(console: HitlApp, snap_compare: Any) -> None:
         await pilot.press("i", *"Sorry", "space", *"for", "space", *"the", "space", *"wait!", "enter")
         await pilot.pause()
         await pilot.press("escape", "d")  # leave the composer, then put the AI's draft in it
+        for box in app.screen.query(Input):
+            box.cursor_blink = False  # a blinking caret makes the picture depend on the moment it is taken
         await _settle(pilot)
 
     assert snap_compare(console, terminal_size=SNAP_SIZE, run_before=before)

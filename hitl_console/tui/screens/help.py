@@ -46,6 +46,21 @@ def explain(b: Binding) -> str:
     return b.tooltip or _EXPLAIN.get(b.id or "", "") or b.description
 
 
+def legend(width: int = 0) -> Text:
+    """The legend; with ``width``, a line that does not fit wraps under its own text (after a mark such as
+    ``!  `` or ``⚑  ``, or under the line's indent)."""
+    if width <= 20:
+        return Text(_LEGEND, end="")
+    out = []
+    for line in _LEGEND.split("\n"):
+        body = line.lstrip()
+        lead = len(line) - len(body)
+        hang = lead + 3 if len(body) > 3 and body[1:3] == "  " else lead + 2 if lead else 0
+        out.append("\n".join(textwrap.wrap(line, width - 2, subsequent_indent=" " * hang,
+                                           break_on_hyphens=False)) if line.strip() else line)
+    return Text("\n".join(out), end="")
+
+
 _INDENT = 29  # "  " + key (10) + description (16) + " "
 
 
@@ -90,13 +105,15 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help-box"):
             yield Static(Text("hitl-console: keys", "bold reverse"), id="help-title")
             yield Static(key_table(self.sections, self.keymap), id="help-keys")
-            yield Static(Text(_LEGEND, end=""), id="help-legend")
+            yield Static(legend(), id="help-legend")
             yield Static(Text("escape closes this help · keys are remapped by id under [floor] keys in the config",
                               "dim"))
 
     def on_resize(self) -> None:
         keys = self.query_one("#help-keys", Static)
-        keys.update(key_table(self.sections, self.keymap, keys.content_size.width or self.size.width - 8))
+        width = keys.content_size.width or self.size.width - 8
+        keys.update(key_table(self.sections, self.keymap, width))
+        self.query_one("#help-legend", Static).update(legend(width))
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)

@@ -27,8 +27,9 @@ def kpi_text(
         t.append_text(lead)
     t.append(" live ", "dim")
     t.append(str(k.live), "bold")
-    t.append("  AI ", "dim")
-    t.append(f"{k.ai_share * 100:.0f}%", "bold cyan")
+    if not compact:  # a narrow line shows the AI's share after the takeover load, which must stay visible
+        t.append("  AI ", "dim")
+        t.append(f"{k.ai_share * 100:.0f}%", "bold cyan")
     t.append("  wait " if compact else "  waiting ", "dim")
     t.append(str(k.waiting), "bold reverse bright_red" if k.waiting else "bold")
     if k.waiting:
@@ -42,6 +43,9 @@ def kpi_text(
     if over or k.avg_reply_s is not None:
         t.append("  reply " if compact else "  avg reply ", "dim")
         t.append("-" if k.avg_reply_s is None else duration(k.avg_reply_s), "bold yellow" if over else "bold")
+    if compact:
+        t.append("  AI ", "dim")
+        t.append(f"{k.ai_share * 100:.0f}%", "bold cyan")
     t.append("  done " if compact else "  closed ", "dim")
     t.append(str(k.closed))
     t.append("  ")
