@@ -155,7 +155,7 @@ def format_summary(s: dict[str, Any]) -> str:
     lines = [
         f"log: {s['db']} (session {s['session']})",
         f"chats: {s['chats']}   AI-resolved: {s['ai_resolved_share'] * 100:.1f}%   abandoned: {s['abandoned']}"
-        f"   mean rating: {s['mean_rating'] if s['mean_rating'] is not None else '-'}",
+        f"   mean rating: {format(s['mean_rating'], '.3f') if s['mean_rating'] is not None else '-'}",
         "escalations: " + (", ".join(f"{_words(k)} {v}" for k, v in s["escalations"].items()) or "none"),
         "takeovers:   " + (", ".join(f"{_words(k)} {v}" for k, v in s["takeovers"].items()) or "none"),
         "",

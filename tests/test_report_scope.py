@@ -277,3 +277,12 @@ def test_an_empty_scope_says_that_rehearsals_are_left_out() -> None:
     empty = Report(scope=Scope(), chats=0, paths=[], supervisors=[])
     assert "--include-rehearsals" in "\n".join(scope_lines(empty))
     assert "--include-rehearsals" not in "\n".join(scope_lines(Report(Scope(include_rehearsals=True), 0, [], [])))
+
+
+def test_simulate_prints_the_mean_rating_with_three_decimals(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = json.loads(_cli(["simulate", "--chats", "10", "--seed", "5", "--db", str(tmp_path / "r.db"), "--json"],
+                          capsys))
+    for value, shown in ((4.49, "4.490"), (4.4974, "4.497")):
+        assert f"mean rating: {shown}" in format_summary(doc | {"db": "x", "session": 1, "mean_rating": value})
