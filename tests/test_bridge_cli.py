@@ -30,8 +30,12 @@ def test_simulate_source_runs_supervisors_headless_on_the_platform(
     summary = json.loads(out)
     assert summary["chats"] >= 6 and summary["db"] == str(db)
     con = sqlite3.connect(db)
-    (source,) = con.execute("SELECT source FROM sessions").fetchone()
+    source, config = con.execute("SELECT source, config FROM sessions").fetchone()
     assert source == f"bridge {demo_.url}"
+    bots = json.loads(config)["simulated_supervisors"]  # the report tells the simulated supervisors from people
+    assert bots["policy"] == "proactive" and len(bots["names"]) == 4  # simulate's default
+    supervisors = {r[0] for r in con.execute("SELECT supervisor FROM takeovers")}
+    assert supervisors <= set(bots["names"])
     n_closed = con.execute("SELECT count(*) FROM chats WHERE status = 'closed'").fetchone()[0]
     assert n_closed == summary["chats"]
     # the summary is about the closed chats only, escalations and takeovers included (the floor also holds

@@ -29,6 +29,7 @@ from hitl_console.core.tally import Tally
 from hitl_console.runtime import make_agent
 from hitl_console.sources.simulator import Simulator
 from hitl_console.sources.supervisors import SupervisorBot, SupervisorPolicy
+from hitl_console.store.report import SIMULATED_KEY
 from hitl_console.store.writer import Store
 
 Action = Callable[[], Awaitable[None]]
@@ -197,29 +198,32 @@ def build_bridge(
     clock = clock or FollowingClock(WallClock())
     floor = Floor(catalogue, clock, settings.thresholds)
     source = BridgeSource(floor, url, token=token, agent=make_agent(agent, catalogue, settings), **source_options)
+    bots = policy is not None and policy is not SupervisorPolicy.NONE
+    prefix = name or f"console-{secrets.token_hex(2)}"
+    names = [f"{prefix}-sup{i + 1}" for i in range(supervisors)] if bots else []
     store: Store | None = None
     if db is not None:
         store = Store(db)
+        config = settings.model_dump(mode="json")
+        if policy is not None:  # who on this floor is simulated (the report tells them from people)
+            config[SIMULATED_KEY] = {"policy": policy.value, "names": names}
         store.start_session(
             source=f"bridge {source.base}",
             supervisor=policy.value if policy else name,
             agent=agent,
             seed=seed,
-            config=settings.model_dump(mode="json"),
+            config=config,
             started_at=clock.now(),
         )
         floor.subscribe(store.on_event)  # first: committed before anyone else hears of it
     tally = ClosedChatsTally() if closed_only else Tally()
     floor.subscribe(tally.on_event)
     rt = BridgeRuntime(settings, catalogue, clock, floor, source, tally, store, scheduler=WallScheduler(speed))
-    if policy is not None and policy is not SupervisorPolicy.NONE:
-        prefix = name or f"console-{secrets.token_hex(2)}"
+    if policy is not None and bots:
         host = cast(Simulator, BotHost(source, rt.scheduler, settings.simulation))
         claimed: set[str] = set()
         rt.bots = [
-            SupervisorBot(
-                f"{prefix}-sup{i + 1}", host, policy, cap=settings.floor.takeover_cap, seed=seed, claimed=claimed
-            )
-            for i in range(supervisors)
+            SupervisorBot(bot, host, policy, cap=settings.floor.takeover_cap, seed=seed, claimed=claimed)
+            for bot in names
         ]
     return rt
