@@ -15,7 +15,7 @@ from hitl_console.core.engine import Floor
 from hitl_console.core.tally import Tally
 from hitl_console.sources.simulator import Simulator
 from hitl_console.sources.supervisors import SupervisorBot, SupervisorPolicy, bot_names, make_supervisors
-from hitl_console.store.report import SIMULATED_KEY
+from hitl_console.store.sessions import SIMULATED_KEY
 from hitl_console.store.writer import Store
 
 

@@ -15,7 +15,8 @@ from hitl_console.cli import main
 from hitl_console.core.catalogue import Catalogue
 from hitl_console.report_cmd import TOO_FEW, format_markdown, format_table, tables
 from hitl_console.store.queries import open_log
-from hitl_console.store.report import Report, Scope, build_report, mean_ci, t_quantile, welch_diff
+from hitl_console.store.report import Report, Scope, build_report
+from hitl_console.store.stats import mean_ci, t_quantile, welch_diff
 
 # true mean rating per path: the paper's pattern (emotional costs most, customer request less)
 TRUE_MEAN = {

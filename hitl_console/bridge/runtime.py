@@ -29,7 +29,7 @@ from hitl_console.core.tally import Tally
 from hitl_console.runtime import make_agent
 from hitl_console.sources.simulator import Simulator
 from hitl_console.sources.supervisors import SupervisorBot, SupervisorPolicy
-from hitl_console.store.report import SIMULATED_KEY
+from hitl_console.store.sessions import SIMULATED_KEY
 from hitl_console.store.writer import Store
 
 Action = Callable[[], Awaitable[None]]

@@ -13,24 +13,20 @@ Extension: add a function to :data:`SECTIONS`; it gets the connection and the :c
 
 from __future__ import annotations
 
-import json
-import math
-import operator
 import sqlite3
 import statistics
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from statistics import NormalDist
 from typing import Any
 
 from hitl_console.errors import InputError, StoreError
 from hitl_console.store.queries import explain
+from hitl_console.store.scope import Scope
+from hitl_console.store.sessions import SessionInfo, sessions_in_scope
+from hitl_console.store.stats import clip, mean_ci, welch_diff
 
 REPORT_VERSION = 1
-REHEARSAL = "rehearsal"  # the source of rehearsal sessions
-SIMULATED_KEY = "simulated_supervisors"  # in a session's config: {"policy", "names", "grace_s"} of its bots
-POLICIES = ("reactive", "proactive", "none")  # a session's supervisor column when only simulated ones ran it
 MIN_RATED = 5  # fewer rated chats than this: the row is marked too few to judge
 RATING_SCALE = (1.0, 5.0)
 
@@ -43,47 +39,6 @@ PATHS: dict[str, str] = {
     "proactive": "proactive takeover",
     "unattended": "trigger fired, nobody came",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """Which part of the log the report covers: chats opened at or after ``since`` in ``session_id``.
-
-    Sessions whose source is ``rehearsal`` (trainee rehearsals, scored in their own section) are left out
-    of the outcome and supervisor tables unless ``include_rehearsals``."""
-
-    session_id: int | None = None
-    since: float | None = None
-    include_rehearsals: bool = False
-
-    def _live(self, alias: str, parts: list[str]) -> None:
-        if not self.include_rehearsals:
-            parts.append(f"{alias}.session_id NOT IN (SELECT id FROM sessions WHERE source = '{REHEARSAL}')")
-
-    def _where(self, alias: str, time_col: str, parts: list[str]) -> tuple[str, list[Any]]:
-        params: list[Any] = []
-        self._live(alias, parts)
-        if self.session_id is not None:
-            parts.append(f"{alias}.session_id = ?")
-            params.append(self.session_id)
-        if self.since is not None:
-            parts.append(f"{alias}.{time_col} >= ?")
-            params.append(self.since)
-        return (" WHERE " + " AND ".join(parts)) if parts else "", params
-
-    def any_chat_where(self, alias: str = "c") -> tuple[str, list[Any]]:
-        """Every chat in scope, open or closed."""
-        return self._where(alias, "opened_at", [])
-
-    def chat_where(self, alias: str = "c") -> tuple[str, list[Any]]:
-        return self._where(alias, "opened_at", [f"{alias}.status = 'closed'"])
-
-    def open_chat_where(self, alias: str = "c") -> tuple[str, list[Any]]:
-        """Chats in scope that the log never saw closed (still live when the session ended)."""
-        return self._where(alias, "opened_at", [f"{alias}.status != 'closed'"])
-
-    def takeover_where(self, alias: str = "t") -> tuple[str, list[Any]]:
-        return self._where(alias, "taken_at", [])
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,58 +75,6 @@ class SupervisorRow:
     peak_load: int
     simulated: bool = False  # a simulated supervisor (a bot): one row per session, as bots are per session
     session: int | None = None  # the session of a simulated supervisor; None for a person (all sessions)
-
-
-@dataclass(slots=True)
-class SessionInfo:
-    """A session in the report's scope, as the log records it."""
-
-    id: int
-    source: str
-    supervisor: str | None  # the sessions table's: a person's name, or the simulated supervisors' policy
-    started_at: float | None
-    ended_at: float | None
-    chats: int  # chats in scope (open or closed)
-    first_at: float | None  # the first chat in scope opened
-    last_at: float | None  # the last one closed (or opened, if still open)
-    policy: str | None  # the simulated supervisors' policy (None: none ran, or the log does not say)
-    recorded: list[str] | None  # the simulated supervisors' names as the session's config records them
-    simulated: list[str] = field(default_factory=list)  # simulated supervisors with takeovers in scope
-
-    @property
-    def person(self) -> str | None:
-        """The console's human, when a person ran the session (not only simulated supervisors)."""
-        return None if self.supervisor in POLICIES else self.supervisor
-
-    def is_simulated(self, name: str) -> bool:
-        """Whether ``name`` is a simulated supervisor of this session: by the config's record (logs since
-        it was added); in older logs every supervisor of a session run by a policy, and on a console
-        floor everyone but the console's human (the others were its simulated colleagues)."""
-        if self.recorded is not None:
-            return name in self.recorded
-        if self.person is None:
-            return True
-        return self.source == "console" and name != self.person
-
-    @property
-    def kind(self) -> str:
-        """Who supervised, in words: the policy of simulated supervisors, or the person (and colleagues)."""
-        if self.person is None:
-            return f"simulated supervisors ({self.policy or self.supervisor})"
-        n = len(self.recorded) if self.recorded is not None else len(self.simulated)
-        if not n:
-            return str(self.person)
-        policy = f", {self.policy}" if self.policy else ""
-        return f"{self.person} with {n} simulated colleague{'s' if n != 1 else ''}{policy}"
-
-    @property
-    def policy_key(self) -> tuple[str, str]:
-        """What makes two sessions' figures comparable: the source and who supervised (the person's name
-        aside)."""
-        if self.person is None:
-            return self.source, f"simulated {self.policy or self.supervisor}"
-        colleagues = self.policy or ("simulated" if self.simulated else "")
-        return self.source, f"person+{colleagues}" if colleagues else "person"
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,95 +204,7 @@ def _still_open(conn: sqlite3.Connection, scope: Scope) -> Section | None:
     )
 
 
-def sessions_in_scope(conn: sqlite3.Connection, scope: Scope) -> list[SessionInfo]:
-    """The sessions with chats in scope (and the session asked for, even without chats), as logged."""
-    cw, params = scope.any_chat_where("c")
-    rows = conn.execute(
-        f"""SELECT s.id, s.source, s.supervisor, s.started_at, s.ended_at, s.config, x.n, x.first_at, x.last_at
-            FROM sessions s LEFT JOIN (
-                SELECT c.session_id AS sid, count(*) AS n, min(c.opened_at) AS first_at,
-                       max(coalesce(c.closed_at, c.opened_at)) AS last_at
-                FROM chats c{cw} GROUP BY c.session_id) x ON x.sid = s.id
-            WHERE x.n IS NOT NULL OR s.id = ? ORDER BY s.id""",
-        [*params, scope.session_id],
-    ).fetchall()
-    out = []
-    for sid, source, sup, started, ended, config, n, first, last in rows:
-        try:
-            cfg = json.loads(config) if config else {}
-        except ValueError:
-            cfg = {}
-        sim = cfg.get(SIMULATED_KEY) if isinstance(cfg, dict) else None
-        sim = sim if isinstance(sim, dict) else {}
-        names = sim.get("names")
-        policy = sim.get("policy") or (sup if sup in POLICIES else None)
-        out.append(
-            SessionInfo(
-                id=int(sid), source=str(source or "?"), supervisor=sup, started_at=started, ended_at=ended,
-                chats=int(n or 0), first_at=first, last_at=last, policy=None if policy is None else str(policy),
-                recorded=[str(x) for x in names] if isinstance(names, list) else None,
-            )
-        )
-    return out
-
-
 SECTIONS: dict[str, SectionFn] = {"rehearsals": _rehearsals, "agent_usage": _agent_usage, "still_open": _still_open}
-
-
-# -- statistics -----------------------------------------------------------------------------------
-
-
-def t_quantile(p: float, df: float) -> float:
-    """Student's t quantile (exact for 1 and 2 degrees of freedom, a Cornish-Fisher series beyond)."""
-    if df <= 0:
-        return math.nan
-    if df == 1:
-        return math.tan(math.pi * (p - 0.5))
-    if df == 2:
-        return (2 * p - 1) / math.sqrt(2 * p * (1 - p))
-    z = NormalDist().inv_cdf(p)
-    g1 = (z**3 + z) / 4
-    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
-    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
-    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
-    return z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
-
-
-def _mean_var(xs: list[int]) -> tuple[float, float]:
-    """Mean and sample variance of integer ratings, from exact integer sums (fast on 100,000 values)."""
-    n = len(xs)
-    s = sum(xs)
-    ss = sum(map(operator.mul, xs, xs))
-    return s / n, ((n * ss - s * s) / (n * (n - 1)) if n > 1 else 0.0)
-
-
-def mean_ci(xs: list[int]) -> tuple[float | None, tuple[float, float] | None]:
-    """The mean and its 95% t interval (no interval below two values)."""
-    n = len(xs)
-    if n == 0:
-        return None, None
-    m, var = _mean_var(xs)
-    if n < 2:
-        return m, None
-    half = t_quantile(0.975, n - 1) * math.sqrt(var / n)
-    return m, (m - half, m + half)
-
-
-def welch_diff(a: list[int], b: list[int]) -> tuple[float | None, tuple[float, float] | None]:
-    """mean(a) - mean(b) and its 95% Welch interval."""
-    if not a or not b:
-        return None, None
-    (ma, va), (mb, vb) = _mean_var(a), _mean_var(b)
-    d = ma - mb
-    if len(a) < 2 or len(b) < 2:
-        return d, None
-    va, vb = va / len(a), vb / len(b)
-    se2 = va + vb
-    if se2 == 0:
-        return d, (d, d)
-    df = se2**2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    half = t_quantile(0.975, df) * math.sqrt(se2)
-    return d, (d - half, d + half)
 
 
 # -- the report -----------------------------------------------------------------------------------
@@ -490,13 +305,6 @@ def build_report(conn: sqlite3.Connection, scope: Scope, *, where: str = "log") 
         scope, sum(a.chats for a in acc.values()), rows, supervisors, sections,
         left_out={e: n for e, (n, _) in sorted(left_out.items())}, sessions=sessions,
     )
-
-
-def clip(ci: tuple[float, float] | None, lo: float, hi: float) -> tuple[float, float] | None:
-    """An interval cut to ``[lo, hi]`` (a mean of ratings cannot leave the scale)."""
-    if ci is None:
-        return None
-    return (min(max(ci[0], lo), hi), min(max(ci[1], lo), hi))
 
 
 def _path_row(path: str, a: _Acc, base: list[int]) -> PathRow:
