@@ -95,7 +95,7 @@ def render(text: str, width: int) -> list[str]:
     from rich.console import Console
     from rich.text import Text
 
-    from hitl_console.training.tui.debrief_screen import Wrapped
+    from hitl_console.tui.wrapped import Wrapped
 
     console = Console(width=width, force_terminal=False, color_system=None)
     with console.capture() as cap:
@@ -127,7 +127,7 @@ def test_a_word_longer_than_the_screen_is_folded_not_cut() -> None:
 def test_wrapping_keeps_styles() -> None:
     from rich.text import Text
 
-    from hitl_console.training.tui.debrief_screen import wrap_line
+    from hitl_console.tui.wrapped import wrap_line
 
     line = Text("  took over at 27 s, after the window closed at 20 s", end="")
     line.stylize("bold", 2, 6)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from test_tui_support import SIZE, advance, make_console, rows, select, table
+from textual.widgets import Static
 
 from hitl_console.core.models import ChatStatus
 from hitl_console.tui.order import sort_rows
@@ -211,7 +212,7 @@ async def test_help_lists_keys_and_remapped_keys_work(tmp_path: Path) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        text = str(app.screen.query_one("#help-keys").render())
+        text = str(app.screen.query_one("#help-keys", Static).content)
         assert "floor.take_over" in text and "Take over" in text and "chat.hand_back" in text
         await pilot.press("escape")
         select(app, ChatStatus.AI)

@@ -7,8 +7,10 @@ from pathlib import Path
 from test_tui_support import SIZE, make_console, rows, select
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widgets import OptionList
+from textual.widget import Widget
+from textual.widgets import OptionList, Static
 
 from hitl_console.core.models import ChatStatus
 from hitl_console.tui.app import HitlApp
@@ -75,10 +77,15 @@ async def test_help_explains_every_key(tmp_path: Path) -> None:
         await pilot.pause()
         await pilot.press("question_mark")
         await pilot.pause()
-        text = str(app.screen.query_one("#help-keys").render())
+        text = str(app.screen.query_one("#help-keys", Static).content)
         line = next(ln for ln in text.splitlines() if "[floor.down]" in ln)
         assert "Move to the chat below" in line
     rt.close()
+
+
+def drawn(widget: Widget) -> list[str]:
+    """A widget's lines as drawn on the screen (trailing spaces kept off)."""
+    return [strip.text.rstrip() for strip in widget.render_lines(Region(0, 0, *widget.size))]
 
 
 async def test_help_wraps_a_long_explanation_under_itself_at_100_columns(tmp_path: Path) -> None:
@@ -88,14 +95,14 @@ async def test_help_wraps_a_long_explanation_under_itself_at_100_columns(tmp_pat
         await pilot.press("question_mark")
         await pilot.pause()
         keys = app.screen.query_one("#help-keys")
-        text = str(keys.render())
+        text = "\n".join(drawn(keys))  # the lines as the screen draws them
         width = keys.content_size.width
         lines = [ln for ln in text.splitlines() if ln.strip()]
         assert any(ln.startswith(" " * 29 + "[") for ln in lines)  # an id that did not fit went under the text
         for ln in lines:
             assert len(ln.rstrip()) <= width, ln  # nothing left for the screen to wrap at column 0
             assert ln.startswith("  ") or ln in ("Floor", "Chat workspace", "Everywhere"), ln
-        legend = str(app.screen.query_one("#help-legend").render()).splitlines()
+        legend = drawn(app.screen.query_one("#help-legend"))
         assert all(len(ln.rstrip()) <= width for ln in legend)
         cut = legend.index(next(ln for ln in legend if ln.startswith("  !  escalated"))) + 1
         assert legend[cut].startswith("     ")  # the rest of the line, under its text

@@ -14,6 +14,7 @@ from hitl_console.core.clock import SimClock
 from hitl_console.core.engine import CommandRefused, Floor
 from hitl_console.core.tally import Tally
 from hitl_console.store.rehearsals import record_rehearsal
+from hitl_console.store.scope import REHEARSAL
 from hitl_console.store.writer import Store
 from hitl_console.training.loader import load_scenario
 from hitl_console.training.phrases import label
@@ -66,7 +67,7 @@ def build_rehearsal(
     if db is not None:
         store = Store(db)
         store.start_session(
-            source="rehearsal",
+            source=REHEARSAL,
             supervisor=supervisor,
             agent="scenario",
             config={"scenario": str(path), "title": sc.title, "mode": mode},

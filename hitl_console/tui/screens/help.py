@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from typing import ClassVar
 
 from rich.text import Text
@@ -11,6 +10,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from hitl_console.tui.wrapped import Wrapped
 
 _LEGEND = """\
 Floor columns
@@ -46,27 +47,24 @@ def explain(b: Binding) -> str:
     return b.tooltip or _EXPLAIN.get(b.id or "", "") or b.description
 
 
-def legend(width: int = 0) -> Text:
-    """The legend; with ``width``, a line that does not fit wraps under its own text (after a mark such as
-    ``!  `` or ``⚑  ``, or under the line's indent)."""
-    if width <= 20:
-        return Text(_LEGEND, end="")
-    out = []
-    for line in _LEGEND.split("\n"):
-        body = line.lstrip()
-        lead = len(line) - len(body)
-        hang = lead + 3 if len(body) > 3 and body[1:3] == "  " else lead + 2 if lead else 0
-        out.append("\n".join(textwrap.wrap(line, width - 2, subsequent_indent=" " * hang,
-                                           break_on_hyphens=False)) if line.strip() else line)
-    return Text("\n".join(out), end="")
+def _legend_hang(line: str) -> int:
+    """Where a legend line continues: after its mark (``!  ``, ``⚑  ``), else two cells in (or at 0)."""
+    body = line.lstrip()
+    lead = len(line) - len(body)
+    return lead + 3 if len(body) > 3 and body[1:3] == "  " else lead + 2 if lead else 0
+
+
+def legend() -> Wrapped:
+    """The legend; a line that does not fit wraps under its own text (after a mark such as ``!  ``)."""
+    return Wrapped(Text(_LEGEND, end=""), _legend_hang)
 
 
 _INDENT = 29  # "  " + key (10) + description (16) + " "
 
 
-def key_table(sections: list[tuple[str, list[BindingType]]], keymap: dict[str, str], width: int = 0) -> Text:
+def key_table(sections: list[tuple[str, list[BindingType]]], keymap: dict[str, str]) -> Wrapped:
     """The bindings of each section as `key  description  explanation  [id]`, with remapped keys applied;
-    with ``width``, an explanation that does not fit wraps under itself (not under the keys)."""
+    an explanation that does not fit wraps under itself (not under the keys)."""
     t = Text(end="")
     for title, bindings in sections:
         t.append(f"{title}\n", "bold underline")
@@ -77,18 +75,13 @@ def key_table(sections: list[tuple[str, list[BindingType]]], keymap: dict[str, s
             shown = b.key_display if b.key_display and not (b.id and b.id in keymap) else keys
             shown = shown.replace("slash", "/").replace("question_mark", "?")
             t.append(f"  {shown:<10}", "bold cyan")
-            t.append(f"{b.description:<16} ")
-            rest = explain(b) + (f"  [{b.id}]" if b.id else "")
-            if width > _INDENT + 20 and _INDENT + len(rest) > width - 2:  # 2: room for the scrollbar
-                rest = ("\n" + " " * _INDENT).join(textwrap.wrap(rest, width - _INDENT - 2, break_on_hyphens=False))
-            start = len(t)
-            t.append(rest, "dim")
+            t.append(f"{b.description:<16}")
+            t.append(f" {explain(b)}", "dim")
             if b.id:
-                at = t.plain.rindex(f"[{b.id}]")
-                t.stylize("italic", at, start + len(rest))
+                t.append(f"  [{b.id}]", "dim italic")
             t.append("\n")
         t.append("\n")
-    return t
+    return Wrapped(t, lambda line: _INDENT if line.startswith("  ") else 0)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -108,12 +101,6 @@ class HelpScreen(ModalScreen[None]):
             yield Static(legend(), id="help-legend")
             yield Static(Text("escape closes this help · keys are remapped by id under [floor] keys in the config",
                               "dim"))
-
-    def on_resize(self) -> None:
-        keys = self.query_one("#help-keys", Static)
-        width = keys.content_size.width or self.size.width - 8
-        keys.update(key_table(self.sections, self.keymap, width))
-        self.query_one("#help-legend", Static).update(legend(width))
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
